@@ -1,0 +1,88 @@
+/*
+ * String helpers.
+ */
+#include "base/str.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+bool str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool str_has_suffix(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
+}
+
+bool str_glob(const char *p, const char *s)
+{
+	/* Iterative matcher with one backtrack point: linear in practice and
+	 * never recursive, so hostile patterns cannot blow the stack. */
+	const char *star = NULL, *retry = NULL;
+	while (*s) {
+		if (*p == '*') {
+			star = p++;
+			retry = s;
+		} else if (*p == '?' || *p == *s) {
+			p++;
+			s++;
+		} else if (star) {
+			p = star + 1;
+			s = ++retry;
+		} else {
+			return false;
+		}
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}
+
+size_t str_copy(char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+	if (n) {
+		size_t c = len < n - 1 ? len : n - 1;
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return len;
+}
+
+bool str_to_long(const char *s, long min, long max, long *out)
+{
+	if (!s || !*s || isspace((unsigned char)*s))
+		return false;
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+char *str_trim(char *s)
+{
+	char *start = s;
+	while (isspace((unsigned char)*start))
+		start++;
+	size_t len = strlen(start);
+	while (len && isspace((unsigned char)start[len - 1]))
+		len--;
+	memmove(s, start, len);
+	s[len] = '\0';
+	return s;
+}

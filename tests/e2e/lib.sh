@@ -1,0 +1,149 @@
+# Shared helpers for end-to-end tests (sourced, not run).
+#
+# ks_start SCENARIO [ARGS...] starts build/kubesim on a free loopback port
+# with its own kubeconfig, TLS folder and kubectl cache in a temporary
+# folder, waits for its "listening" line, and arranges for it to be stopped
+# when the test exits. Assertions count passes and failures; ks_finish ends
+# the script with a non-zero status when anything failed.
+set -u
+BUILD=${BUILD:-build}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+KUBESIM="$ROOT/$BUILD/kubesim"
+T=$(mktemp -d "${TMPDIR:-/tmp}/opsdeck-e2e.XXXXXX")
+export KUBECACHEDIR="$T/kubecache"
+export HOME="$T/home"
+mkdir -p "$HOME"
+E2E_PASS=0
+E2E_FAIL=0
+KS_PID=""
+
+ks_cleanup() {
+	if [ -n "$KS_PID" ] && kill -0 "$KS_PID" 2>/dev/null; then
+		kill -TERM "$KS_PID" 2>/dev/null
+		wait "$KS_PID" 2>/dev/null
+	fi
+	jobs -p | xargs -r kill 2>/dev/null
+	rm -rf "$T"
+}
+trap ks_cleanup EXIT
+
+# ks_start SCENARIO [ARGS...]: sets KS_URL, KS_PID, KUBECONFIG, KS_CA
+ks_start() {
+	local scenario=$1
+	shift
+	mkdir -p "$T/tls"
+	rm -f "$T/ks.out"
+	"$KUBESIM" --scenario "$scenario" --listen "${KS_LISTEN:-127.0.0.1:0}" \
+		--kubeconfig-out "$T/kubeconfig" --tls-dir "$T/tls" "$@" \
+		>"$T/ks.out" 2>"$T/ks.err" &
+	KS_PID=$!
+	local i
+	for i in $(seq 1 200); do
+		if grep -q '^kubesim: listening on ' "$T/ks.out" 2>/dev/null; then
+			KS_URL=$(sed -n 's/^kubesim: listening on //p' "$T/ks.out" | head -n 1)
+			export KUBECONFIG="$T/kubeconfig"
+			KS_CA="$T/tls/ca.crt"
+			return 0
+		fi
+		if ! kill -0 "$KS_PID" 2>/dev/null; then
+			echo "kubesim exited early:" >&2
+			cat "$T/ks.err" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	echo "kubesim did not start within 10 s" >&2
+	cat "$T/ks.err" >&2
+	return 1
+}
+
+ks_stop() {
+	if [ -n "$KS_PID" ]; then
+		kill -TERM "$KS_PID" 2>/dev/null
+		wait "$KS_PID"
+		local rc=$?
+		KS_PID=""
+		return $rc
+	fi
+}
+
+# The bearer token of a scenario user, from the written kubeconfig.
+ks_token() {
+	awk -v u="$1" '$0 ~ "^- name: .*-"u"$" {f=1; next} f && /token:/ {print $2; exit}' "$KUBECONFIG"
+}
+
+# Raw HTTPS request as USER: ks_curl USER [curl args...] URL-PATH
+ks_curl() {
+	local user=$1
+	shift
+	local path=${*: -1}
+	local n=$(($# - 1))
+	curl -sS --cacert "$KS_CA" -H "Authorization: Bearer $(ks_token "$user")" \
+		"${@:1:$n}" "$KS_URL$path"
+}
+
+pass() {
+	E2E_PASS=$((E2E_PASS + 1))
+	echo "ok - $*"
+}
+
+fail() {
+	E2E_FAIL=$((E2E_FAIL + 1))
+	echo "not ok - $*"
+}
+
+# check NAME COMMAND...: the command must succeed.
+check() {
+	local name=$1
+	shift
+	local out
+	if out=$("$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name"
+		printf '%s\n' "$out" | head -n 20 | sed 's/^/    /'
+	fi
+}
+
+# expect_match NAME TEXT REGEX: TEXT must match the extended regex.
+expect_match() {
+	if printf '%s' "$2" | grep -Eq -- "$3"; then
+		pass "$1"
+	else
+		fail "$1 (wanted /$3/)"
+		printf '%s\n' "$2" | head -n 20 | sed 's/^/    /'
+	fi
+}
+
+expect_no_match() {
+	if printf '%s' "$2" | grep -Eq -- "$3"; then
+		fail "$1 (did not want /$3/)"
+		printf '%s\n' "$2" | head -n 20 | sed 's/^/    /'
+	else
+		pass "$1"
+	fi
+}
+
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1 (got '$2', wanted '$3')"
+	fi
+}
+
+# wait_until SECONDS COMMAND...: retry the command until it succeeds.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	while [ $SECONDS -lt $deadline ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+ks_finish() {
+	echo "$E2E_PASS passed, $E2E_FAIL failed"
+	[ "$E2E_FAIL" -eq 0 ]
+}
