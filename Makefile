@@ -107,4 +107,5 @@ clean:
 	rm -rf build
 
 .PHONY: all tests test check clean
+.SECONDARY:
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -36,7 +36,7 @@
 /* ---- positions ---- */
 
 struct pos_ent {
-	int line, col;   /* where the node starts */
+	int line, col;	 /* where the node starts */
 	int kline, kcol; /* where its key starts (the node itself if none) */
 };
 
@@ -79,8 +79,7 @@ const char *yaml_pos_name(const struct yaml_pos *p)
  * on the way (SIZE_MAX when nothing was recorded) and sets *exact when that
  * is the node of the whole path.
  */
-static size_t pos_walk(const struct yaml_pos *p, const char *path,
-		       bool *exact)
+static size_t pos_walk(const struct yaml_pos *p, const char *path, bool *exact)
 {
 	*exact = false;
 	if (!p || !p->len)
@@ -218,16 +217,16 @@ struct anchor {
 };
 
 struct frame {
-	json_t *node;  /* object or array being filled */
+	json_t *node; /* object or array being filled */
 	bool is_map;
-	char *key;     /* map: the key waiting for its value, or NULL */
+	char *key;	/* map: the key waiting for its value, or NULL */
 	bool key_merge; /* that key is the merge key "<<" */
 	bool has_merge;
 	int kline, kcol;
 	json_t *merges; /* map: the values of "<<", applied at the end */
 	char *anchor;
 	size_t nodes_at_start;
-	int height; /* 1 + the highest child's height */
+	int height;  /* 1 + the highest child's height */
 	size_t pidx; /* position entry, SIZE_MAX when not recorded */
 	yaml_mark_t mark;
 };
@@ -244,7 +243,7 @@ struct loader {
 	size_t depth, cap;
 	struct map anchors; /* name -> struct anchor* */
 	size_t nodes;
-	size_t doc;  /* documents finished */
+	size_t doc;   /* documents finished */
 	json_t *root; /* the current document's root once built */
 	json_t *docs; /* YAML_ALL: the documents */
 	struct buf scratch;
@@ -319,9 +318,9 @@ static const char *quote(struct loader *L, const char *s, size_t n)
 static bool count_nodes(struct loader *L, size_t n, yaml_mark_t m)
 {
 	if (n > L->max_nodes - L->nodes) {
-		fail(L, ST_ERR_TOOBIG,
-		     m, "document has more than %zu nodes (counting alias "
-			"expansions); refusing to load it",
+		fail(L, ST_ERR_TOOBIG, m,
+		     "document has more than %zu nodes (counting alias "
+		     "expansions); refusing to load it",
 		     L->max_nodes);
 		return false;
 	}
@@ -460,8 +459,8 @@ static bool all_digits(const char *s, size_t n, int base)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		bool ok = base == 16 ? (c >= '0' && c <= '9') ||
-					       (c >= 'a' && c <= 'f') ||
-					       (c >= 'A' && c <= 'F')
+					   (c >= 'a' && c <= 'f') ||
+					   (c >= 'A' && c <= 'F')
 			  : base == 8 ? c >= '0' && c <= '7'
 				      : c >= '0' && c <= '9';
 		if (!ok)
@@ -557,7 +556,8 @@ static json_t *make_number(struct loader *L, const char *s, size_t n,
 	if (base) {
 		json_int_t v;
 		if (parse_int(s, n, base, &v))
-			return want_real ? json_real((double)v) : json_integer(v);
+			return want_real ? json_real((double)v)
+					 : json_integer(v);
 		if (base != 10) {
 			fail(L, ST_ERR_PARSE, m, "integer '%s' is out of range",
 			     quote(L, s, n));
@@ -647,8 +647,7 @@ static json_t *scalar_value(struct loader *L, const yaml_event_t *ev)
 	return v;
 
 bad_tag:
-	fail(L, ST_ERR_PARSE, m, "'%s' is not a valid !!%s", quote(L, s, n),
-	     t);
+	fail(L, ST_ERR_PARSE, m, "'%s' is not a valid !!%s", quote(L, s, n), t);
 	return NULL;
 inf_nan:
 	fail(L, ST_ERR_PARSE, m,
@@ -739,25 +738,26 @@ static void on_key_alias(struct loader *L, struct frame *f,
 {
 	yaml_mark_t m = ev->start_mark;
 	struct anchor *a =
-		find_anchor(L, (const char *)ev->data.alias.anchor, m);
+	    find_anchor(L, (const char *)ev->data.alias.anchor, m);
 	if (!a || !count_nodes(L, a->count, m))
 		return;
 	const json_t *v = a->node;
 	char num[64];
 	const char *key;
-	if (json_is_string(v))
+	if (json_is_string(v)) {
 		key = json_string_value(v);
-	else if (json_is_integer(v))
+	} else if (json_is_integer(v)) {
 		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
-			 json_integer_value(v)), key = num;
-	else if (json_is_real(v))
-		snprintf(num, sizeof num, "%.17g", json_real_value(v)),
-			key = num;
-	else if (json_is_boolean(v))
+			 json_integer_value(v));
+		key = num;
+	} else if (json_is_real(v)) {
+		snprintf(num, sizeof num, "%.17g", json_real_value(v));
+		key = num;
+	} else if (json_is_boolean(v)) {
 		key = json_is_true(v) ? "true" : "false";
-	else if (json_is_null(v))
+	} else if (json_is_null(v)) {
 		key = "null";
-	else {
+	} else {
 		fail(L, ST_ERR_PARSE, m,
 		     "a mapping key must be a scalar, but alias *%s is a %s",
 		     quote(L, (const char *)ev->data.alias.anchor,
@@ -794,7 +794,7 @@ static void on_alias(struct loader *L, const yaml_event_t *ev)
 	}
 	yaml_mark_t m = ev->start_mark;
 	struct anchor *a =
-		find_anchor(L, (const char *)ev->data.alias.anchor, m);
+	    find_anchor(L, (const char *)ev->data.alias.anchor, m);
 	if (!a)
 		return;
 	if ((size_t)a->height > (size_t)L->max_depth - L->depth) {
@@ -820,12 +820,12 @@ static void on_start(struct loader *L, const yaml_event_t *ev, bool is_map)
 {
 	yaml_mark_t m = ev->start_mark;
 	const char *what = is_map ? "mapping" : "sequence";
-	const char *anchor = (const char *)(is_map
-			     ? ev->data.mapping_start.anchor
-			     : ev->data.sequence_start.anchor);
-	const char *t = std_tag((const char *)(is_map
-			     ? ev->data.mapping_start.tag
-			     : ev->data.sequence_start.tag));
+	const char *anchor =
+	    (const char *)(is_map ? ev->data.mapping_start.anchor
+				  : ev->data.sequence_start.anchor);
+	const char *t =
+	    std_tag((const char *)(is_map ? ev->data.mapping_start.tag
+					  : ev->data.sequence_start.tag));
 	struct frame *f = top(L);
 	if (f && f->is_map && !f->key) {
 		fail(L, ST_ERR_PARSE, m,
@@ -858,13 +858,13 @@ static void on_start(struct loader *L, const yaml_event_t *ev, bool is_map)
 		L->stack = xrealloc(L->stack, L->cap * sizeof *L->stack);
 	}
 	L->stack[L->depth++] = (struct frame){
-		.node = node,
-		.is_map = is_map,
-		.anchor = anchor ? xstrdup(anchor) : NULL,
-		.nodes_at_start = L->nodes - 1,
-		.height = 1,
-		.pidx = pidx,
-		.mark = m,
+	    .node = node,
+	    .is_map = is_map,
+	    .anchor = anchor ? xstrdup(anchor) : NULL,
+	    .nodes_at_start = L->nodes - 1,
+	    .height = 1,
+	    .pidx = pidx,
+	    .mark = m,
 	};
 }
 
@@ -906,8 +906,8 @@ static void on_end(struct loader *L)
 	json_t *node = f.node;
 	f.node = NULL;
 	if (L->st == ST_OK)
-		attach(L, node, f.height, L->nodes - f.nodes_at_start,
-		       f.anchor, f.mark);
+		attach(L, node, f.height, L->nodes - f.nodes_at_start, f.anchor,
+		       f.mark);
 	else
 		json_decref(node);
 	frame_clear(&f);
@@ -974,8 +974,7 @@ static void parser_fail(struct loader *L, const yaml_parser_t *ps)
 	case YAML_READER_ERROR:
 		if (ps->problem_value != -1)
 			fail(L, ST_ERR_PARSE, mark_at(L, ps->problem_offset),
-			     "%s (#%X)", problem,
-			     (unsigned)ps->problem_value);
+			     "%s (#%X)", problem, (unsigned)ps->problem_value);
 		else
 			fail(L, ST_ERR_PARSE, mark_at(L, ps->problem_offset),
 			     "%s", problem);
@@ -984,8 +983,7 @@ static void parser_fail(struct loader *L, const yaml_parser_t *ps)
 		if (ps->context)
 			fail(L, ST_ERR_PARSE, ps->problem_mark,
 			     "%s (%s at line %d column %d)", problem,
-			     ps->context,
-			     clamp_int(ps->context_mark.line + 1),
+			     ps->context, clamp_int(ps->context_mark.line + 1),
 			     clamp_int(ps->context_mark.column + 1));
 		else
 			fail(L, ST_ERR_PARSE, ps->problem_mark, "%s", problem);
@@ -999,14 +997,13 @@ json_t *yaml_load_ex(const char *name, const char *text, size_t len,
 {
 	struct yaml_opts o = opts ? *opts : (struct yaml_opts){0};
 	struct loader L = {
-		.name = name ? name : "<string>",
-		.text = text ? text : "",
-		.len = text ? len : 0,
-		.max_nodes = o.max_nodes ? o.max_nodes : YAML_DEFAULT_MAX_NODES,
-		.max_depth = o.max_depth > 0 ? o.max_depth
-					     : YAML_DEFAULT_MAX_DEPTH,
-		.flags = o.flags,
-		.e = e,
+	    .name = name ? name : "<string>",
+	    .text = text ? text : "",
+	    .len = text ? len : 0,
+	    .max_nodes = o.max_nodes ? o.max_nodes : YAML_DEFAULT_MAX_NODES,
+	    .max_depth = o.max_depth > 0 ? o.max_depth : YAML_DEFAULT_MAX_DEPTH,
+	    .flags = o.flags,
+	    .e = e,
 	};
 	size_t max_bytes = o.max_bytes ? o.max_bytes : YAML_DEFAULT_MAX_BYTES;
 	if (pos)
@@ -1037,8 +1034,7 @@ json_t *yaml_load_ex(const char *name, const char *text, size_t len,
 	if (!yaml_parser_initialize(&ps)) {
 		fail(&L, ST_ERR_NOMEM, (yaml_mark_t){0, 0, 0}, "out of memory");
 	} else {
-		yaml_parser_set_input_string(&ps,
-					     (const unsigned char *)L.text,
+		yaml_parser_set_input_string(&ps, (const unsigned char *)L.text,
 					     L.len);
 		/* UTF-8 only: byte offsets and columns stay simple, and
 		 * nothing opsdeck reads is UTF-16 */
@@ -1096,8 +1092,7 @@ json_t *yaml_load_all(const char *name, const char *text, size_t len,
 
 /* Read at most max + 1 bytes, so an oversized file is seen as such without
  * reading all of it. */
-static char *read_file(const char *path, size_t max, size_t *len,
-		       struct err *e)
+static char *read_file(const char *path, size_t max, size_t *len, struct err *e)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -1136,8 +1131,8 @@ json_t *yaml_load_file_ex(const char *path, const struct yaml_opts *opts,
 {
 	if (pos)
 		*pos = NULL;
-	size_t max = opts && opts->max_bytes ? opts->max_bytes
-					     : YAML_DEFAULT_MAX_BYTES;
+	size_t max =
+	    opts && opts->max_bytes ? opts->max_bytes : YAML_DEFAULT_MAX_BYTES;
 	size_t len;
 	char *text = read_file(path, max, &len, e);
 	if (!text)
@@ -1147,8 +1142,7 @@ json_t *yaml_load_file_ex(const char *path, const struct yaml_opts *opts,
 	return v;
 }
 
-json_t *yaml_load_file(const char *path, struct yaml_pos **pos,
-		       struct err *e)
+json_t *yaml_load_file(const char *path, struct yaml_pos **pos, struct err *e)
 {
 	return yaml_load_file_ex(path, NULL, pos, e);
 }

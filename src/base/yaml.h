@@ -60,8 +60,8 @@ enum {
 struct yaml_opts {
 	size_t max_bytes; /* input size; 0 = YAML_DEFAULT_MAX_BYTES */
 	size_t max_nodes; /* nodes incl. keys and alias copies; 0 = default */
-	int max_depth;    /* nested collections; 0 = default */
-	unsigned flags;   /* YAML_ALL, YAML_ONE_DOC */
+	int max_depth;	  /* nested collections; 0 = default */
+	unsigned flags;	  /* YAML_ALL, YAML_ONE_DOC */
 };
 
 /* Where the nodes of a loaded stream start (opaque; free with
@@ -75,8 +75,7 @@ struct yaml_pos;
  * e filled: ERR_PARSE for bad YAML, ERR_TOOBIG for a limit, ERR_IO or
  * ERR_NOTFOUND for a file that cannot be read, ERR_NOMEM.
  */
-json_t *yaml_load_file(const char *path, struct yaml_pos **pos,
-		       struct err *e);
+json_t *yaml_load_file(const char *path, struct yaml_pos **pos, struct err *e);
 json_t *yaml_load_string(const char *name, const char *text, size_t len,
 			 struct yaml_pos **pos, struct err *e);
 /* Every document of a stream, as an array. */
@@ -110,7 +109,7 @@ bool yaml_pos_find_key(const struct yaml_pos *p, const char *path, int *line,
  */
 void yaml_pos_bprintf(struct buf *out, const struct yaml_pos *p,
 		      const char *path, bool at_key, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 void yaml_pos_vbprintf(struct buf *out, const struct yaml_pos *p,
 		       const char *path, bool at_key, const char *fmt,
 		       va_list ap) __attribute__((format(printf, 5, 0)));
@@ -118,7 +117,7 @@ void yaml_pos_vbprintf(struct buf *out, const struct yaml_pos *p,
 enum status yaml_pos_err(struct err *e, enum status code,
 			 const struct yaml_pos *p, const char *path,
 			 const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 
 /* Append a mapping key (escaped, with the '.' separator when needed) or
  * a sequence index to a path being built. */

@@ -7,7 +7,7 @@ ks_start "$ROOT/tests/kubesim/scenarios/basic.yaml" || exit 1
 k() { kubectl --request-timeout=20s "$@"; }
 
 # --- reads ---
-web_running() { [ "$(k get pods -n demo -l app=web --no-headers | grep -c ' Running ')" -eq 3 ]; }
+web_running() { k get deployment web -n demo --no-headers | grep -Eq '^web +3/3 '; }
 wait_until 30 web_running
 out=$(k get pods -n demo)
 expect_match "get pods prints real columns" "$out" '^NAME +READY +STATUS +RESTARTS +AGE'
@@ -111,7 +111,7 @@ out=$(k --context kubesim-viewer delete pod "${pod#pod/}" -n demo 2>&1)
 expect_match "a forbidden request gets kubectl's Forbidden message" "$out" \
 	"Error from server \(Forbidden\): pods \"${pod#pod/}\" is forbidden: User \"viewer\" cannot delete resource \"pods\" in API group \"\" in the namespace \"demo\""
 out=$(k --context kubesim-junior scale deployment/api -n payments-prod --replicas=2 2>&1)
-expect_match "junior cannot scale in production" "$out" 'Forbidden'
+expect_match "junior cannot scale in production" "$out" 'forbidden: User "junior"'
 
 # --- create a Job and wait for it ---
 cat >"$T/job.yaml" <<'YAML'

@@ -111,14 +111,14 @@ expect_match() {
 		pass "$1"
 	else
 		fail "$1 (wanted /$3/)"
-		printf '%s\n' "$2" | head -n 20 | sed 's/^/    /'
+		printf '%s\n' "$2" | head -n 20 | cut -c1-300 | sed 's/^/    /'
 	fi
 }
 
 expect_no_match() {
 	if printf '%s' "$2" | grep -Eq -- "$3"; then
 		fail "$1 (did not want /$3/)"
-		printf '%s\n' "$2" | head -n 20 | sed 's/^/    /'
+		printf '%s\n' "$2" | head -n 20 | cut -c1-300 | sed 's/^/    /'
 	else
 		pass "$1"
 	fi

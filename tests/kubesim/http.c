@@ -395,8 +395,118 @@ static enum MHD_Result send_forbidden(struct ctx *x, const char *verb,
 	return r;
 }
 
+/*
+ * kubectl's typed clients send the review objects as protobuf: the "k8s\0"
+ * envelope around runtime.Unknown{typeMeta=1, raw=2}. Only the fields the
+ * reviews need are read: SelfSubjectAccessReview.spec(2) with
+ * resourceAttributes(1){namespace=1, verb=2, group=3, version=4,
+ * resource=5, subresource=6, name=7} or nonResourceAttributes(2).
+ */
+struct pb {
+	const unsigned char *p, *end;
+};
+
+static bool pb_varint(struct pb *b, uint64_t *v)
+{
+	*v = 0;
+	for (int shift = 0; shift < 64 && b->p < b->end; shift += 7) {
+		unsigned char c = *b->p++;
+		*v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return true;
+	}
+	return false;
+}
+
+/* Next field: its number and, for length-delimited ones, the bytes. */
+static bool pb_next(struct pb *b, unsigned *field, struct pb *sub)
+{
+	uint64_t key, v;
+	if (b->p >= b->end || !pb_varint(b, &key))
+		return false;
+	*field = (unsigned)(key >> 3);
+	switch (key & 7) {
+	case 0:
+		return pb_varint(b, &v) && (sub->p = sub->end = NULL, true);
+	case 1:
+		if (b->end - b->p < 8)
+			return false;
+		b->p += 8;
+		sub->p = sub->end = NULL;
+		return true;
+	case 5:
+		if (b->end - b->p < 4)
+			return false;
+		b->p += 4;
+		sub->p = sub->end = NULL;
+		return true;
+	case 2:
+		if (!pb_varint(b, &v) || v > (uint64_t)(b->end - b->p))
+			return false;
+		sub->p = b->p;
+		sub->end = b->p + v;
+		b->p += v;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static json_t *pb_review(const char *data, size_t len, struct err *e)
+{
+	static const char *const attr_names[] = {NULL, "namespace", "verb", "group",
+						 "version", "resource", "subresource", "name"};
+	struct pb env = {(const unsigned char *)data + 4, (const unsigned char *)data + len};
+	struct pb f, raw = {NULL, NULL};
+	unsigned n;
+	while (pb_next(&env, &n, &f))
+		if (n == 2)
+			raw = f;
+	json_t *spec = json_object();
+	json_t *j = json_pack("{s:o}", "spec", spec);
+	struct pb top = raw, sp, attrs, val;
+	while (raw.p && pb_next(&top, &n, &sp)) {
+		if (n != 2 || !sp.p)
+			continue;
+		while (pb_next(&sp, &n, &attrs)) {
+			if (!attrs.p || (n != 1 && n != 2))
+				continue;
+			json_t *a = json_object();
+			json_object_set_new(spec, n == 1 ? "resourceAttributes"
+							 : "nonResourceAttributes", a);
+			unsigned an;
+			while (pb_next(&attrs, &an, &val))
+				if (val.p && an < sizeof attr_names / sizeof attr_names[0] &&
+				    attr_names[an])
+					json_object_set_new(a, attr_names[an],
+							    json_stringn_nocheck((const char *)val.p,
+										 (size_t)(val.end - val.p)));
+		}
+	}
+	if (!raw.p) {
+		json_decref(j);
+		err_set(e, ST_ERR_PARSE, "the protobuf body has no object");
+		return NULL;
+	}
+	return j;
+}
+
 static json_t *parse_body(struct ctx *x, struct err *e)
 {
+	const char *ctype = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Content-Type");
+	if (ctype && strstr(ctype, "protobuf")) {
+		/* Only the reviews are accepted as protobuf (kubectl sends
+		 * them so); everything else must be JSON. */
+		if (!strstr(x->url, "/selfsubject")) {
+			err_set(e, ST_ERR_PARSE, "kubesim accepts JSON request bodies only");
+			return NULL;
+		}
+		if (x->rq->body.len < 4 || memcmp(x->rq->body.data, "k8s", 4)) {
+			err_set(e, ST_ERR_PARSE, "the protobuf body lacks the k8s envelope");
+			return NULL;
+		}
+		return pb_review(x->rq->body.data, x->rq->body.len, e);
+	}
 	json_error_t je;
 	json_t *j = json_loadb(x->rq->body.data ? x->rq->body.data : "",
 			       x->rq->body.len, 0, &je);
@@ -461,9 +571,9 @@ static enum MHD_Result serve_review(struct ctx *x, const char *group,
 					   NULL);
 		}
 		json_object_set_new(body, "status",
-				    json_pack("{s:b,s:s}", "allowed", ok, "reason",
-					      ok ? "kubesim: allowed by the scenario's RBAC rules"
-						 : "kubesim: no scenario RBAC rule allows this"));
+				    ok ? json_pack("{s:b,s:s}", "allowed", 1, "reason",
+						   "kubesim: allowed by the scenario's RBAC rules")
+				       : json_pack("{s:b}", "allowed", 0));
 		if (!ok)
 			json_object_set_new(json_object_get(body, "status"), "denied", json_false());
 		json_object_set_new(body, "kind", json_string("SelfSubjectAccessReview"));

@@ -165,6 +165,16 @@ static enum status write_kubeconfig(const struct opts *o, struct ks_scenario *sc
 static enum status seed_objects(struct ks_world *w, struct ks_scenario *sc,
 				struct err *e)
 {
+	/* Every cluster has these; kubectl falls back to "default". */
+	static const char *const builtin[] = {"default", "kube-system", "kube-public",
+					      "kube-node-lease"};
+	for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
+		if (ks_get(w, KS_NAMESPACES, "", builtin[i]))
+			continue;
+		json_t *ns = json_pack("{s:{s:s,s:{s:s}}}", "metadata", "name", builtin[i],
+				       "labels", "kubernetes.io/metadata.name", builtin[i]);
+		ks_create(w, KS_NAMESPACES, "", ns, NULL, NULL);
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < sc->objects.len; i++) {
 			json_t *obj = sc->objects.items[i];

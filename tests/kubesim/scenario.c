@@ -37,9 +37,9 @@
 #include "base/str.h"
 #include "base/yaml.h"
 
-#define MAX_PROBLEMS 200
-#define MAX_REPLICAS 100000
-#define MAX_DURATION (366.0 * 24 * 3600) /* a year of simulated time */
+#define MAX_PROBLEMS	   200
+#define MAX_REPLICAS	   100000
+#define MAX_DURATION	   (366.0 * 24 * 3600) /* a year of simulated time */
 #define MAX_GENERATED_PODS 1000000
 
 /* The kinds a manifest may have (KS_KINDS without store.c's table, so
@@ -48,9 +48,9 @@ static const struct {
 	const char *resource, *kind, *api_version;
 	bool namespaced;
 } kinds[] = {
-#define SCN_KIND(id, res, sing, kind, grp, ver, nsd, shortn)                  \
+#define SCN_KIND(id, res, sing, kind, grp, ver, nsd, shortn)                   \
 	{res, kind, sizeof(grp) > 1 ? grp "/" ver : ver, nsd},
-	KS_KINDS(SCN_KIND)
+    KS_KINDS(SCN_KIND)
 #undef SCN_KIND
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
@@ -65,14 +65,14 @@ struct problem {
 
 struct ctx {
 	const struct yaml_pos *pos;
-	struct buf path; /* of the node being checked */
+	struct buf path;     /* of the node being checked */
 	struct vec problems; /* struct problem*, sorted at the end */
 	size_t nproblems;    /* including those not kept */
 	uint64_t seed;
 	struct ks_scenario *sc;
 	struct map names; /* "Kind/ns/name" of every object */
-	struct map ips;   /* cluster IPs handed out */
-	struct map nss;   /* declared namespaces */
+	struct map ips;	  /* cluster IPs handed out */
+	struct map nss;	  /* declared namespaces */
 	struct vec later; /* json_t*: objects inside namespaces */
 	struct vec tail;  /* json_t*: manifests other than namespaces */
 };
@@ -147,8 +147,10 @@ static const char *clip(char out[64], const char *s)
 		n--; /* do not cut a UTF-8 sequence */
 	if (n && *s && ((unsigned char)out[n - 1] & 0xc0) == 0xc0)
 		n--;
-	if (*s)
-		out[n++] = '.', out[n++] = '.', out[n++] = '.';
+	if (*s) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
 	out[n] = '\0';
 	return out;
 }
@@ -191,8 +193,8 @@ static size_t distance(const char *a, const char *b)
 			size_t up = row[j];
 			size_t cost = tolower((unsigned char)a[i - 1]) ==
 					      tolower((unsigned char)b[j - 1])
-					      ? 0
-					      : 1;
+					  ? 0
+					  : 1;
 			size_t best = diag + cost;
 			if (up + 1 < best)
 				best = up + 1;
@@ -242,8 +244,9 @@ static void check_keys(struct ctx *c, json_t *obj, const char *what,
 		const char *s = closest(key, allowed);
 		char k[64];
 		if (s)
-			problem(c, true, "unknown key '%s' in %s (did you mean "
-					 "'%s'?)",
+			problem(c, true,
+				"unknown key '%s' in %s (did you mean "
+				"'%s'?)",
 				clip(k, key), what, s);
 		else
 			problem(c, true, "unknown key '%s' in %s", clip(k, key),
@@ -296,8 +299,10 @@ static bool want_long(struct ctx *c, json_t *v, const char *what, long min,
 	}
 	json_int_t i = json_integer_value(v);
 	if (i < min || i > max) {
-		problem(c, false, "%s must be between %ld and %ld, not %" JSON_INTEGER_FORMAT,
-			what, min, max, i);
+		problem(
+		    c, false,
+		    "%s must be between %ld and %ld, not %" JSON_INTEGER_FORMAT,
+		    what, min, max, i);
 		return false;
 	}
 	*out = (long)i;
@@ -324,8 +329,8 @@ static bool parse_duration(const char *s, double *out)
 	while (*s) {
 		double v = 0, scale = 1;
 		int digits = 0;
-		while (isdigit((unsigned char)*s))
-			v = v * 10 + (*s++ - '0'), digits++;
+		for (; isdigit((unsigned char)*s); s++, digits++)
+			v = v * 10 + (*s - '0');
 		if (*s == '.') {
 			s++;
 			while (isdigit((unsigned char)*s)) {
@@ -336,17 +341,22 @@ static bool parse_duration(const char *s, double *out)
 		}
 		if (!digits)
 			return false;
-		if (!strncmp(s, "ms", 2))
-			v /= 1000, s += 2;
-		else if (*s == 's')
-			s++;
-		else if (*s == 'm')
-			v *= 60, s++;
-		else if (*s == 'h')
-			v *= 3600, s++;
-		else
+		double unit;
+		size_t len = 1;
+		if (!strncmp(s, "ms", 2)) {
+			unit = 0.001;
+			len = 2;
+		} else if (*s == 's') {
+			unit = 1;
+		} else if (*s == 'm') {
+			unit = 60;
+		} else if (*s == 'h') {
+			unit = 3600;
+		} else {
 			return false;
-		total += v;
+		}
+		s += len;
+		total += v * unit;
 	}
 	*out = total;
 	return isfinite(total);
@@ -388,8 +398,7 @@ static bool want_duration(struct ctx *c, json_t *v, const char *what,
 
 /* Enter obj.key when it is there: returns its value with c->path at it,
  * or NULL with the path unchanged. */
-static json_t *field(struct ctx *c, json_t *obj, const char *key,
-		     size_t *mark)
+static json_t *field(struct ctx *c, json_t *obj, const char *key, size_t *mark)
 {
 	json_t *v = json_object_get(obj, key);
 	if (v)
@@ -523,8 +532,8 @@ static bool get_name(struct ctx *c, json_t *obj, enum name_rule rule,
 		return false;
 	bool ok = rule == NAME_SUBDOMAIN ? dns_subdomain(s)
 					 : dns_label(s, strlen(s)) &&
-						   (rule == NAME_LABEL ||
-						    islower((unsigned char)s[0]));
+					       (rule == NAME_LABEL ||
+						islower((unsigned char)s[0]));
 	if (!ok) {
 		size_t m = enter_key(c, "name");
 		char shown[64];
@@ -611,11 +620,12 @@ static json_t *get_str_map(struct ctx *c, json_t *obj, const char *key,
 				 !label_part(json_string_value(val),
 					     strlen(json_string_value(val)),
 					     true))
-				problem(c, false,
-					"'%s' is not a valid label value "
-					"(at most 63 letters, digits, '-', '_', "
-					"'.')",
-					clip(shown, json_string_value(val)));
+				problem(
+				    c, false,
+				    "'%s' is not a valid label value "
+				    "(at most 63 letters, digits, '-', '_', "
+				    "'.')",
+				    clip(shown, json_string_value(val)));
 			else if (key_ok)
 				json_object_set(out, k, val);
 			leave(c, mk);
@@ -626,8 +636,7 @@ static json_t *get_str_map(struct ctx *c, json_t *obj, const char *key,
 }
 
 /* An IntOrString like maxSurge: a count or "N%". */
-static json_t *get_int_or_percent(struct ctx *c, json_t *obj,
-				  const char *key)
+static json_t *get_int_or_percent(struct ctx *c, json_t *obj, const char *key)
 {
 	size_t m;
 	json_t *v = field(c, obj, key, &m);
@@ -648,7 +657,8 @@ static json_t *get_int_or_percent(struct ctx *c, json_t *obj,
 		} else {
 			num[0] = '\0';
 		}
-		if (str_to_long(num, 0, 100, &n) && isdigit((unsigned char)num[0]))
+		if (str_to_long(num, 0, 100, &n) &&
+		    isdigit((unsigned char)num[0]))
 			out = json_string(s);
 		else
 			problem(c, false,
@@ -712,8 +722,9 @@ static char *derived_uid(uint64_t seed, const char *what, const char *name)
 {
 	uint64_t a = hash_of(seed, what, name), b = mix64(a);
 	char out[40];
-	snprintf(out, sizeof out, "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64
-				  "-%04" PRIx64 "-%012" PRIx64,
+	snprintf(out, sizeof out,
+		 "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-%04" PRIx64
+		 "-%012" PRIx64,
 		 a >> 32, (a >> 16) & 0xffff, a & 0xfff,
 		 ((b >> 48) & 0x3fff) | 0x8000, b & 0xffffffffffffu);
 	return xstrdup(out);
@@ -856,10 +867,10 @@ static json_t *pod_template(json_t *labels, json_t *ann, json_t *containers,
 	json_object_set(meta, "labels", labels);
 	if (json_object_size(ann))
 		json_object_set(meta, "annotations", ann);
-	json_t *spec = json_pack("{s:o, s:s, s:i, s:s}", "containers",
-				 containers, "restartPolicy", restart,
-				 "terminationGracePeriodSeconds", 30,
-				 "dnsPolicy", "ClusterFirst");
+	json_t *spec =
+	    json_pack("{s:o, s:s, s:i, s:s}", "containers", containers,
+		      "restartPolicy", restart, "terminationGracePeriodSeconds",
+		      30, "dnsPolicy", "ClusterFirst");
 	return json_pack("{s:o, s:o}", "metadata", meta, "spec", spec);
 }
 
@@ -922,11 +933,15 @@ static json_t *load_containers(struct ctx *c, json_t *v)
 }
 
 static const char *const deployment_keys[] = {
-	"name",	      "replicas",		  "image",	  "labels",
-	"containers", "strategy",		  "maxSurge",	  "maxUnavailable",
-	"paused",     "progressDeadlineSeconds", "startAfter",	  "readyAfter",
-	"neverReady", "pullError",		  "crashLoop",	  "logs",
-	NULL};
+    "name",	  "replicas",
+    "image",	  "labels",
+    "containers", "strategy",
+    "maxSurge",	  "maxUnavailable",
+    "paused",	  "progressDeadlineSeconds",
+    "startAfter", "readyAfter",
+    "neverReady", "pullError",
+    "crashLoop",  "logs",
+    NULL};
 
 static void load_deployment(struct ctx *c, json_t *d, const char *ns)
 {
@@ -992,7 +1007,8 @@ static void load_deployment(struct ctx *c, json_t *d, const char *ns)
 		json_object_set_new(ann, KS_ANN_NEVER_READY,
 				    json_string("true"));
 	if (get_bool(c, d, "pullError", &flag) && flag)
-		json_object_set_new(ann, KS_ANN_PULL_ERROR, json_string("true"));
+		json_object_set_new(ann, KS_ANN_PULL_ERROR,
+				    json_string("true"));
 	if ((v = field(c, d, "crashLoop", &m))) {
 		if (json_is_boolean(v)) {
 			if (json_is_true(v))
@@ -1033,13 +1049,12 @@ static void load_deployment(struct ctx *c, json_t *d, const char *ns)
 			json_object_set_new(strat, "rollingUpdate", ru);
 		}
 		json_t *spec = json_pack(
-			"{s:I, s:{s:{s:s}}, s:o, s:o, s:i, s:I}", "replicas",
-			(json_int_t)replicas, "selector", "matchLabels", "app",
-			name, "template",
-			pod_template(all, ann, json_incref(containers),
-				     "Always"),
-			"strategy", strat, "revisionHistoryLimit", 10,
-			"progressDeadlineSeconds", (json_int_t)deadline);
+		    "{s:I, s:{s:{s:s}}, s:o, s:o, s:i, s:I}", "replicas",
+		    (json_int_t)replicas, "selector", "matchLabels", "app",
+		    name, "template",
+		    pod_template(all, ann, json_incref(containers), "Always"),
+		    "strategy", strat, "revisionHistoryLimit", 10,
+		    "progressDeadlineSeconds", (json_int_t)deadline);
 		if (paused)
 			json_object_set_new(spec, "paused", json_true());
 		json_t *o = new_object("apps/v1", "Deployment", ns, name, all);
@@ -1054,11 +1069,10 @@ static void load_deployment(struct ctx *c, json_t *d, const char *ns)
 	json_decref(ann);
 }
 
-static const char *const job_keys[] = {"name",	       "image",
-				       "labels",       "succeedAfter",
-				       "failAfter",    "backoffLimit",
-				       "startAfter",   "logs",
-				       NULL};
+static const char *const job_keys[] = {
+    "name",	    "image",	 "labels",
+    "succeedAfter", "failAfter", "backoffLimit",
+    "startAfter",   "logs",	 NULL};
 
 static void load_job(struct ctx *c, json_t *j, const char *ns)
 {
@@ -1077,8 +1091,10 @@ static void load_job(struct ctx *c, json_t *j, const char *ns)
 	if (require(c, j, "image", "a job"))
 		get_str(c, j, "image", &image);
 	json_t *labels = get_str_map(c, j, "labels", 'l');
-	if (get_duration(c, j, "succeedAfter", &secs))
-		after = secs, code = 0;
+	if (get_duration(c, j, "succeedAfter", &secs)) {
+		after = secs;
+		code = 0;
+	}
 	if (get_duration(c, j, "failAfter", &secs)) {
 		if (code == 0) {
 			size_t m = enter_key(c, "failAfter");
@@ -1087,7 +1103,8 @@ static void load_job(struct ctx *c, json_t *j, const char *ns)
 				"both");
 			leave(c, m);
 		}
-		after = secs, code = 1;
+		after = secs;
+		code = 1;
 	}
 	if (!json_object_get(j, "succeedAfter") &&
 	    !json_object_get(j, "failAfter"))
@@ -1103,18 +1120,17 @@ static void load_job(struct ctx *c, json_t *j, const char *ns)
 		json_object_set_new(ann, KS_ANN_EXIT_AFTER, num_str(after));
 		json_object_set_new(ann, KS_ANN_EXIT_CODE,
 				    json_string(code ? "1" : "0"));
-		json_t *all = json_pack("{s:s, s:s}",
-					"batch.kubernetes.io/job-name", name,
-					"job-name", name);
+		json_t *all =
+		    json_pack("{s:s, s:s}", "batch.kubernetes.io/job-name",
+			      name, "job-name", name);
 		if (labels)
 			json_object_update(all, labels);
 		json_t *spec = json_pack(
-			"{s:I, s:i, s:i, s:o}", "backoffLimit",
-			(json_int_t)backoff, "completions", 1, "parallelism", 1,
-			"template",
-			pod_template(all, ann, json_pack("[o]",
-							 container(name, image)),
-				     "Never"));
+		    "{s:I, s:i, s:i, s:o}", "backoffLimit", (json_int_t)backoff,
+		    "completions", 1, "parallelism", 1, "template",
+		    pod_template(all, ann,
+				 json_pack("[o]", container(name, image)),
+				 "Never"));
 		json_t *o = new_object("batch/v1", "Job", ns, name, all);
 		json_object_set_new(o, "spec", spec);
 		vec_push(&c->later, o);
@@ -1129,8 +1145,7 @@ static const char *const secret_keys[] = {"name", "labels", "type", "data",
 					  NULL};
 
 /* A ConfigMap (secret false) or a Secret. */
-static void load_config(struct ctx *c, json_t *x, const char *ns,
-			bool secret)
+static void load_config(struct ctx *c, json_t *x, const char *ns, bool secret)
 {
 	size_t before = c->nproblems;
 	const char *what = secret ? "a secret" : "a config map";
@@ -1196,7 +1211,7 @@ static char *cluster_ip(struct ctx *c, const char *ns, const char *name)
 	return NULL;
 }
 
-static const char *const service_keys[] = {"name",	 "labels", "port",
+static const char *const service_keys[] = {"name",	 "labels",   "port",
 					   "targetPort", "selector", NULL};
 
 static void load_service(struct ctx *c, json_t *s, const char *ns)
@@ -1235,26 +1250,25 @@ static void load_service(struct ctx *c, json_t *s, const char *ns)
 		if (!ip) {
 			problem(c, false, "no cluster IP left in 10.96.0.0/16");
 		} else {
-			json_t *tp = target_name ? json_incref(target_name)
-						 : json_integer(target ? target
-								       : port);
+			json_t *tp = target_name
+					 ? json_incref(target_name)
+					 : json_integer(target ? target : port);
 			json_t *spec = json_pack(
-				"{s:s, s:s, s:[s], s:[s], s:s, s:[{s:s, s:I, "
-				"s:o}], s:o, s:s, s:s}",
-				"type", "ClusterIP", "clusterIP", ip,
-				"clusterIPs", ip, "ipFamilies", "IPv4",
-				"ipFamilyPolicy", "SingleStack", "ports",
-				"protocol", "TCP", "port", (json_int_t)port,
-				"targetPort", tp, "selector",
-				selector ? json_incref(selector)
-					 : json_pack("{s:s}", "app", name),
-				"sessionAffinity", "None",
-				"internalTrafficPolicy", "Cluster");
-			json_t *o = new_object("v1", "Service", ns, name,
-					       labels);
+			    "{s:s, s:s, s:[s], s:[s], s:s, s:[{s:s, s:I, "
+			    "s:o}], s:o, s:s, s:s}",
+			    "type", "ClusterIP", "clusterIP", ip, "clusterIPs",
+			    ip, "ipFamilies", "IPv4", "ipFamilyPolicy",
+			    "SingleStack", "ports", "protocol", "TCP", "port",
+			    (json_int_t)port, "targetPort", tp, "selector",
+			    selector ? json_incref(selector)
+				     : json_pack("{s:s}", "app", name),
+			    "sessionAffinity", "None", "internalTrafficPolicy",
+			    "Cluster");
+			json_t *o =
+			    new_object("v1", "Service", ns, name, labels);
 			json_object_set_new(o, "spec", spec);
-			json_object_set_new(o, "status",
-					    json_pack("{s:{}}", "loadBalancer"));
+			json_object_set_new(
+			    o, "status", json_pack("{s:{}}", "loadBalancer"));
 			vec_push(&c->later, o);
 			free(ip);
 		}
@@ -1301,8 +1315,8 @@ static void each(struct ctx *c, json_t *obj, const char *key, const char *ns,
 }
 
 static const char *const namespace_keys[] = {
-	"name", "labels", "deployments", "jobs", "configmaps", "secrets",
-	"services", NULL};
+    "name",	  "labels",  "deployments", "jobs",
+    "configmaps", "secrets", "services",    NULL};
 
 static void load_namespace(struct ctx *c, json_t *n, const char *unused)
 {
@@ -1318,14 +1332,14 @@ static void load_namespace(struct ctx *c, json_t *n, const char *unused)
 	}
 	json_t *labels = get_str_map(c, n, "labels", 'l');
 	if (c->nproblems == before && name) {
-		json_t *all = json_pack("{s:s}", "kubernetes.io/metadata.name",
-					name);
+		json_t *all =
+		    json_pack("{s:s}", "kubernetes.io/metadata.name", name);
 		if (labels)
 			json_object_update(all, labels);
 		json_t *o = new_object("v1", "Namespace", NULL, name, all);
-		json_object_set_new(o, "spec",
-				    json_pack("{s:[s]}", "finalizers",
-					      "kubernetes"));
+		json_object_set_new(
+		    o, "spec",
+		    json_pack("{s:[s]}", "finalizers", "kubernetes"));
 		json_object_set_new(o, "status",
 				    json_pack("{s:s}", "phase", "Active"));
 		vec_push(&c->sc->objects, o);
@@ -1356,14 +1370,15 @@ static void load_manifest(struct ctx *c, json_t *m, bool namespaces_only)
 {
 	const char *api = json_string_value(json_object_get(m, "apiVersion"));
 	const char *kind = json_string_value(json_object_get(m, "kind"));
-	bool is_ns = api && kind && !strcmp(api, "v1") &&
-		     !strcmp(kind, "Namespace");
+	bool is_ns =
+	    api && kind && !strcmp(api, "v1") && !strcmp(kind, "Namespace");
 	if (is_ns != namespaces_only)
 		return;
 	size_t before = c->nproblems;
 	char shown[64], shown2[64];
 	if (!api || !kind) {
-		problem(c, false, "a manifest needs apiVersion and kind strings");
+		problem(c, false,
+			"a manifest needs apiVersion and kind strings");
 		return;
 	}
 	int k = kind_of(api, kind);
@@ -1450,10 +1465,10 @@ static void load_manifests(struct ctx *c, json_t *root)
 
 static const char *const rule_keys[] = {"verbs", "resources", "namespaces",
 					"exceptNamespaces", NULL};
-static const char *const verbs[] = {"get",    "list",	"watch",
-				    "create", "update", "patch",
-				    "delete", "deletecollection", "*",
-				    NULL};
+static const char *const verbs[] = {
+    "get",    "list",  "watch",	 "create",
+    "update", "patch", "delete", "deletecollection",
+    "*",      NULL};
 
 static bool is_glob(const char *s)
 {
@@ -1572,8 +1587,8 @@ static void user_free(void *p)
 	free(u);
 }
 
-static const char *const user_keys[] = {"name", "token", "admin", "groups",
-					"rules", NULL};
+static const char *const user_keys[] = {"name",	  "token", "admin",
+					"groups", "rules", NULL};
 
 /* A user name goes into kubeconfig names and messages: keep it plain. */
 static bool user_name_ok(const char *s)
@@ -1594,7 +1609,8 @@ static bool token_ok(const char *s)
 	if (!n || n > 512)
 		return false;
 	size_t i = 0;
-	while (i < n && (isalnum((unsigned char)s[i]) || strchr("-._~+/", s[i])))
+	while (i < n &&
+	       (isalnum((unsigned char)s[i]) || strchr("-._~+/", s[i])))
 		i++;
 	while (i < n && s[i] == '=')
 		i++;
@@ -1645,9 +1661,10 @@ static struct ks_user *load_user(struct ctx *c, json_t *u, bool *admin_set)
 	} else {
 		if (want_list(c, rules, "rules")) {
 			if (!json_array_size(rules))
-				problem(c, false,
-					"rules must not be empty: a user without "
-					"rules can do nothing");
+				problem(
+				    c, false,
+				    "rules must not be empty: a user without "
+				    "rules can do nothing");
 			size_t i;
 			json_t *it;
 			json_array_foreach(rules, i, it)
@@ -1757,7 +1774,7 @@ out:
 }
 
 static const char *const generate_keys[] = {
-	"namespaces", "deploymentsPerNamespace", "replicas", NULL};
+    "namespaces", "deploymentsPerNamespace", "replicas", NULL};
 
 static void load_generate(struct ctx *c, json_t *root)
 {
@@ -1787,8 +1804,8 @@ static void load_generate(struct ctx *c, json_t *root)
 }
 
 static const char *const top_keys[] = {
-	"speed",      "historyWindow", "nodes",	   "pullErrors", "users",
-	"namespaces", "manifests",     "generate", NULL};
+    "speed",	  "historyWindow", "nodes",    "pullErrors", "users",
+    "namespaces", "manifests",	   "generate", NULL};
 
 static void load_settings(struct ctx *c, json_t *root)
 {
@@ -1821,7 +1838,7 @@ static enum status report(struct ctx *c, struct err *e)
 	const size_t room = ERR_MSG_MAX - 24; /* for "\n(and N more)" */
 	for (; shown < c->problems.len; shown++) {
 		const char *p =
-			((struct problem *)c->problems.items[shown])->msg;
+		    ((struct problem *)c->problems.items[shown])->msg;
 		size_t need = strlen(p) + (b.len ? 1 : 0);
 		bool last = shown + 1 == c->nproblems;
 		if (b.len + need >= (last ? ERR_MSG_MAX : room)) {

@@ -600,7 +600,7 @@ static void add_containers(json_t *cells, const json_t *containers)
 	struct buf names = BUF_INIT, images = BUF_INIT;
 	size_t i;
 	const json_t *c;
-	json_array_foreach (containers, i, c) {
+	json_array_foreach(containers, i, c) {
 		if (i) {
 			buf_putc(&names, ',');
 			buf_putc(&images, ',');
@@ -634,7 +634,7 @@ static void format_labels(struct buf *out, const json_t *labels)
 	const char *k;
 	const json_t *v;
 	size_t i = 0;
-	json_object_foreach ((json_t *)labels, k, v)
+	json_object_foreach((json_t *)labels, k, v)
 		keys[i++] = k;
 	qsort(keys, n, sizeof *keys, cmp_cstr);
 	for (i = 0; i < n; i++) {
@@ -660,7 +660,7 @@ static bool format_selector(struct buf *out, const json_t *sel)
 	const json_t *v;
 	bool ok = true;
 	const json_t *ml = json_object_get(sel, "matchLabels");
-	json_object_foreach ((json_t *)ml, k, v) {
+	json_object_foreach((json_t *)ml, k, v) {
 		if (n == cap)
 			reqs = xrealloc(reqs, (cap *= 2) * sizeof *reqs);
 		reqs[n].key = k;
@@ -671,7 +671,7 @@ static bool format_selector(struct buf *out, const json_t *sel)
 	}
 	size_t i;
 	const json_t *ex;
-	json_array_foreach (json_object_get(sel, "matchExpressions"), i, ex) {
+	json_array_foreach(json_object_get(sel, "matchExpressions"), i, ex) {
 		const char *key = jstr(ex, "key"), *op = jstr(ex, "operator");
 		const json_t *vals = json_object_get(ex, "values");
 		if (n == cap)
@@ -685,7 +685,7 @@ static bool format_selector(struct buf *out, const json_t *sel)
 				ok = false;
 			const char **vs = xcalloc(nv ? nv : 1, sizeof *vs);
 			const json_t *jv;
-			json_array_foreach (vals, j, jv)
+			json_array_foreach(vals, j, jv)
 				vs[j] = json_is_string(jv)
 					    ? json_string_value(jv)
 					    : "";
@@ -742,7 +742,7 @@ static bool cond_true(const json_t *obj, const char *conds, const char *type)
 {
 	size_t i;
 	const json_t *c;
-	json_array_foreach (jget(obj, conds), i, c) {
+	json_array_foreach(jget(obj, conds), i, c) {
 		if (!strcmp(jstr(c, "type"), type))
 			return !strcmp(jstr(c, "status"), "True");
 	}
@@ -754,7 +754,7 @@ static bool pod_ready_cond(const json_t *pod)
 {
 	size_t i;
 	const json_t *c;
-	json_array_foreach (jget(pod, "status.conditions"), i, c) {
+	json_array_foreach(jget(pod, "status.conditions"), i, c) {
 		if (!strcmp(jstr(c, "type"), "Ready") &&
 		    !strcmp(jstr(c, "status"), "True"))
 			return true;
@@ -767,7 +767,7 @@ static bool restartable_init(const json_t *pod, const char *name)
 {
 	size_t i;
 	const json_t *c;
-	json_array_foreach (jget(pod, "spec.initContainers"), i, c) {
+	json_array_foreach(jget(pod, "spec.initContainers"), i, c) {
 		if (!strcmp(jstr(c, "name"), name))
 			return !strcmp(jstr(c, "restartPolicy"), "Always");
 	}
@@ -804,14 +804,16 @@ static void pod_row(json_t *cells, json_t *row, const json_t *pod, double now)
 	long long ready = 0;
 	bool has_last = false, has_init_last = false;
 	double last = 0, init_last = 0;
-	const char *phase = jstr(pod, "status.phase");
+	/* A real apiserver sets Pending on create; kubesim's store may not
+	 * before the controller has seen the pod. */
+	const char *phase = either(jstr(pod, "status.phase"), "Pending");
 	char reason[320];
 	size_t i;
 	const json_t *c;
 
 	snprintf(reason, sizeof reason, "%s",
 		 either(jstr(pod, "status.reason"), phase));
-	json_array_foreach (jget(pod, "status.conditions"), i, c) {
+	json_array_foreach(jget(pod, "status.conditions"), i, c) {
 		if (!strcmp(jstr(c, "type"), "PodScheduled") &&
 		    !strcmp(jstr(c, "reason"), "SchedulingGated"))
 			snprintf(reason, sizeof reason, "SchedulingGated");
@@ -825,14 +827,14 @@ static void pod_row(json_t *cells, json_t *row, const json_t *pod, double now)
 			      ok ? "The pod has completed successfully."
 				 : "The pod failed."));
 	}
-	json_array_foreach (jget(pod, "spec.initContainers"), i, c) {
+	json_array_foreach(jget(pod, "spec.initContainers"), i, c) {
 		if (!strcmp(jstr(c, "restartPolicy"), "Always"))
 			total++;
 	}
 
 	bool initializing = false;
 	size_t n_init = jsize(pod, "spec.initContainers");
-	json_array_foreach (jget(pod, "status.initContainerStatuses"), i, c) {
+	json_array_foreach(jget(pod, "status.initContainerStatuses"), i, c) {
 		bool sidecar = restartable_init(pod, jstr(c, "name"));
 		const json_t *term = jget(c, "state.terminated");
 		const json_t *wait = jget(c, "state.waiting");
@@ -940,11 +942,11 @@ static void pod_row(json_t *cells, json_t *row, const json_t *pod, double now)
 	} else {
 		size_t ok = 0;
 		const json_t *g;
-		json_array_foreach (jget(pod, "spec.readinessGates"), i, g) {
+		json_array_foreach(jget(pod, "spec.readinessGates"), i, g) {
 			const char *type = jstr(g, "conditionType");
 			size_t j;
-			json_array_foreach (jget(pod, "status.conditions"), j,
-					    c) {
+			json_array_foreach(jget(pod, "status.conditions"), j,
+					   c) {
 				if (!strcmp(jstr(c, "type"), type)) {
 					if (!strcmp(jstr(c, "status"), "True"))
 						ok++;
@@ -1113,7 +1115,7 @@ static const char *node_address(const json_t *node, const char *type)
 {
 	size_t i;
 	const json_t *a;
-	json_array_foreach (jget(node, "status.addresses"), i, a) {
+	json_array_foreach(jget(node, "status.addresses"), i, a) {
 		if (!strcmp(jstr(a, "type"), type))
 			return jstr(a, "address");
 	}
@@ -1127,7 +1129,7 @@ static void node_row(json_t *cells, const json_t *node, double now)
 	const json_t *c;
 	/* the last Ready condition wins, as the printer's map keeps it */
 	const json_t *rc = NULL;
-	json_array_foreach (jget(node, "status.conditions"), i, c) {
+	json_array_foreach(jget(node, "status.conditions"), i, c) {
 		if (!strcmp(jstr(c, "type"), "Ready"))
 			rc = c;
 	}
@@ -1148,7 +1150,7 @@ static void node_row(json_t *cells, const json_t *node, double now)
 	const char **rs = xcalloc(n ? n : 1, sizeof *rs);
 	const char *k;
 	const json_t *v;
-	json_object_foreach ((json_t *)labels, k, v) {
+	json_object_foreach((json_t *)labels, k, v) {
 		static const char prefix[] = "node-role.kubernetes.io/";
 		if (!strncmp(k, prefix, sizeof prefix - 1)) {
 			if (k[sizeof prefix - 1])
@@ -1199,7 +1201,7 @@ static void join_strings(struct buf *out, const json_t *arr)
 {
 	size_t i;
 	const json_t *v;
-	json_array_foreach (arr, i, v) {
+	json_array_foreach(arr, i, v) {
 		if (out->len)
 			buf_putc(out, ',');
 		buf_puts(out, json_is_string(v) ? json_string_value(v) : "");
@@ -1221,7 +1223,7 @@ static void service_external_ip(struct buf *out, const json_t *svc,
 		size_t n = json_array_size(ing), m = 0, i;
 		const char **ips = xcalloc(n ? n : 1, sizeof *ips);
 		const json_t *e;
-		json_array_foreach (ing, i, e) {
+		json_array_foreach(ing, i, e) {
 			const char *a =
 			    either(jstr(e, "ip"), jstr(e, "hostname"));
 			if (*a)
@@ -1257,7 +1259,7 @@ static void service_row(json_t *cells, const json_t *svc, double now)
 	service_external_ip(&ext, svc, type);
 	size_t i;
 	const json_t *p;
-	json_array_foreach (jget(svc, "spec.ports"), i, p) {
+	json_array_foreach(jget(svc, "spec.ports"), i, p) {
 		const char *proto = either(jstr(p, "protocol"), "TCP");
 		long long nodeport = jint(p, "nodePort", 0);
 		if (i)
@@ -1297,7 +1299,7 @@ static void secret_row(json_t *cells, const json_t *s, double now)
 	const json_t *sd = jget(s, "stringData"), *data = jget(s, "data");
 	const char *k;
 	const json_t *v;
-	json_object_foreach ((json_t *)sd, k, v) {
+	json_object_foreach((json_t *)sd, k, v) {
 		if (!json_is_object(data) || !json_object_get(data, k))
 			n++;
 	}
