@@ -3,6 +3,7 @@
 #   make          build build/opsdeck and build/kubesim
 #   make test     every test CI runs (unit + end-to-end against kubesim)
 #   make check    the same tests built with AddressSanitizer + UBSan
+#   make bench    the benchmarks (numbers in docs/performance.md)
 #   make clean
 #
 # Missing Debian packages are installed by scripts/deps.sh, which this file
@@ -103,9 +104,12 @@ test: all tests
 check:
 	$(MAKE) BUILD=build/san SAN=1 test
 
+bench: all
+	BUILD=$(BUILD) bash bench/kubesim.sh
+
 clean:
 	rm -rf build
 
-.PHONY: all tests test check clean
+.PHONY: all tests test check bench clean
 .SECONDARY:
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

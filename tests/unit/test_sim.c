@@ -311,6 +311,28 @@ static void test_nodes(void **state)
 	fx_free(f);
 }
 
+static void test_no_nodes(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new(1, 0);
+	assert_int_equal(f->w.objs[KS_NODES].len, 0);
+	create(f, KS_DEPLOYMENTS, deployment("web", 2, NULL, NULL));
+	step(f, 0);
+	step(f, 30);
+	struct vec v = VEC_INIT;
+	owned(f, KS_PODS, NULL, &v);
+	assert_int_equal(v.len, 2);
+	json_t *p = ((struct ks_obj *)v.items[0])->json;
+	assert_string_equal(js(p, "status.phase"), "Pending");
+	assert_null(jp(p, "spec.nodeName"));
+	assert_string_equal(js(cond(p, "PodScheduled"), "status"), "False");
+	assert_string_equal(js(cond(p, "PodScheduled"), "reason"), "Unschedulable");
+	vec_free(&v, NULL);
+	assert_int_equal(events(f, "FailedScheduling", "no nodes available to schedule pods"), 2);
+	assert_int_equal(rollout(get(f, KS_DEPLOYMENTS, "web")), 0);
+	fx_free(f);
+}
+
 static void test_deployment_creates_and_settles(void **state)
 {
 	(void)state;
@@ -1105,6 +1127,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_nodes),
+	    cmocka_unit_test(test_no_nodes),
 	    cmocka_unit_test(test_deployment_creates_and_settles),
 	    cmocka_unit_test(test_rollout_restart),
 	    cmocka_unit_test(test_rollout_bigger_surge),
