@@ -46,7 +46,6 @@ struct ctx {
 	int port;
 };
 
-static struct ks_world *g_world;
 static int g_port;
 
 /* ---------- answers ---------- */
@@ -755,16 +754,6 @@ static void stream_free(void *cls)
 	free(s);
 }
 
-static void timed_wait(struct ks_world *w, double until)
-{
-	struct timespec ts;
-	ts.tv_sec = (time_t)until;
-	ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
-	if (ts.tv_nsec < 0 || ts.tv_nsec > 999999999)
-		ts.tv_nsec = 0;
-	pthread_cond_timedwait(&w->changed, &w->mu, &ts);
-}
-
 static bool watch_matches(struct stream *s, enum ks_kind k, const char *ns,
 			  json_t *obj)
 {
@@ -870,7 +859,7 @@ static ssize_t watch_read(void *cls, uint64_t pos, char *dst, size_t max)
 			double until = s->deadline;
 			if (s->bookmarks && s->last_sent + BOOKMARK_INTERVAL < until)
 				until = s->last_sent + BOOKMARK_INTERVAL;
-			timed_wait(w, until);
+			ks_wait_until(w, until);
 		}
 		pthread_mutex_unlock(&w->mu);
 		if (!s->out.len)
@@ -909,7 +898,7 @@ static ssize_t log_read(void *cls, uint64_t pos, char *dst, size_t max)
 			double until = ks_clock() + 1.0;
 			if (next > 0 && next < until)
 				until = next;
-			timed_wait(w, until);
+			ks_wait_until(w, until);
 		}
 		pthread_mutex_unlock(&w->mu);
 		if (!s->out.len)
@@ -1365,8 +1354,6 @@ static enum MHD_Result do_create(struct ctx *x, struct rreq *r)
 	struct ks_obj *o;
 	if (ks_create(w, r->kind, r->ns, body, &o, &e) != ST_OK) {
 		pthread_mutex_unlock(&w->mu);
-		const char *name = json_string_value(json_object_get(json_object_get(body, "metadata"), "name"));
-		(void)name;
 		return send_err(x, &e, r->kind, NULL);
 	}
 	char *s = json_dumps(o->json, JSON_COMPACT);
@@ -1695,7 +1682,6 @@ struct MHD_Daemon *ks_http_start(struct ks_world *w, const char *host,
 			 MHD_USE_POLL;
 	if (tls)
 		flags |= MHD_USE_TLS;
-	g_world = w;
 	struct MHD_Daemon *d;
 	if (tls)
 		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w,

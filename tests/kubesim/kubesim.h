@@ -172,6 +172,11 @@ void ks_time_format(double t, bool nano, char out[40]);
 bool ks_time_parse(const char *s, double *t);
 /* Deterministic pseudo-random numbers from the seed. */
 uint64_t ks_rand(struct ks_world *w);
+/* A well-mixed 64-bit value of z, and a 64-bit hash of a string. */
+uint64_t ks_mix64(uint64_t z);
+uint64_t ks_hash64(const char *s);
+/* Wait on w->changed (w->mu held) until woken or wall-clock time until. */
+void ks_wait_until(struct ks_world *w, double until);
 /* A random lowercase alphanumeric suffix like Kubernetes' (n chars). */
 void ks_rand_suffix(struct ks_world *w, char *out, size_t n);
 

@@ -265,23 +265,6 @@ static struct ks_obj *obj_by_key(struct ks_world *w, enum ks_kind k,
 	return ks_get(w, k, ns, slash + 1);
 }
 
-static uint64_t mix64(uint64_t z)
-{
-	z += 0x9e3779b97f4a7c15ull;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t fnv64(const char *s)
-{
-	uint64_t h = 14695981039346656037ull;
-	for (; s && *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return h;
-}
 
 /* Go's time.Duration.String for whole and fractional seconds, as kubelet
  * messages print them ("1.5s", "500ms", "1m20s"). */
@@ -670,9 +653,9 @@ static enum status make_nodes(struct ks_world *w, struct err *e)
 		snprintf(name, sizeof name, "node-%ld", i);
 		node_ip(i, ip, sizeof ip);
 		snprintf(cidr, sizeof cidr, "10.244.%ld.0/24", (i - 1) % 256);
-		uint64_t h = mix64(w->seed ^ (uint64_t)i);
+		uint64_t h = ks_mix64(w->seed ^ (uint64_t)i);
 		snprintf(mid, sizeof mid, "%016llx%016llx", (unsigned long long)h,
-			 (unsigned long long)mix64(h));
+			 (unsigned long long)ks_mix64(h));
 		json_t *conds = json_array();
 		static const char *const pressure[][3] = {
 			{"MemoryPressure", "KubeletHasSufficientMemory",
@@ -809,7 +792,7 @@ static void hex_id(uint64_t h, char *out, size_t hexlen)
 	static const char hx[] = "0123456789abcdef";
 	for (size_t i = 0; i < hexlen; i++) {
 		if (i % 16 == 0 && i)
-			h = mix64(h);
+			h = ks_mix64(h);
 		out[i] = hx[(h >> ((i % 16) * 4)) & 15];
 	}
 	out[hexlen] = '\0';
@@ -821,7 +804,7 @@ static void container_id(struct ks_world *w, const char *key, const char *name,
 			 unsigned run, char out[80])
 {
 	char hex[65];
-	hex_id(mix64(w->seed ^ fnv64(key) ^ mix64(fnv64(name) + run)), hex, 64);
+	hex_id(ks_mix64(w->seed ^ ks_hash64(key) ^ ks_mix64(ks_hash64(name) + run)), hex, 64);
 	snprintf(out, 80, "containerd://%s", hex);
 }
 
@@ -842,7 +825,7 @@ static void image_id(const char *image, char *out, size_t n)
 				      memchr(repo, ':', (size_t)(first_end - repo)) ||
 				      !strncmp(repo, "localhost/", 10));
 	char hex[65];
-	hex_id(fnv64(image), hex, 64);
+	hex_id(ks_hash64(image), hex, 64);
 	snprintf(out, n, "%s%s%s@sha256:%s", has_host ? "" : "docker.io/",
 		 has_host || first_end ? "" : "library/", repo, hex);
 }
@@ -1134,7 +1117,7 @@ static void pod_start(struct ks_world *w, struct sim_pod *p, struct ks_obj *o,
 			ks_event(w, o, "Normal", "Pulled", "kubelet",
 				 "Successfully pulled image \"%s\" in %s (%s including waiting). Image size: %llu bytes.",
 				 image, d, d,
-				 (unsigned long long)(fnv64(image) % 200000000 + 5000000));
+				 (unsigned long long)(ks_hash64(image) % 200000000 + 5000000));
 		} else {
 			ks_event(w, o, "Normal", "Pulled", "kubelet",
 				 "Container image \"%s\" already present on machine", image);
@@ -2976,12 +2959,7 @@ void *sim_thread(void *arg)
 			until = now; /* a storm cut short: go on at once */
 		if (until <= ks_clock())
 			continue;
-		struct timespec ts;
-		ts.tv_sec = (time_t)until;
-		ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
-		if (ts.tv_nsec < 0 || ts.tv_nsec > 999999999)
-			ts.tv_nsec = 0;
-		pthread_cond_timedwait(&w->changed, &w->mu, &ts);
+		ks_wait_until(w, until);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;

@@ -68,23 +68,6 @@ static const struct {
 #define MIX_LEN (sizeof mix / sizeof mix[0])
 #define MIX_STARTUP "server: {pod} listening on :8080"
 
-static uint64_t mix64(uint64_t z)
-{
-	z += 0x9e3779b97f4a7c15ull;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t fnv64(const char *s)
-{
-	uint64_t h = 14695981039346656037ull;
-	for (; s && *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return h;
-}
 
 static const char *jstr(const json_t *o, const char *k)
 {
@@ -178,7 +161,7 @@ static const char *level_name(int rank, bool json)
 static void expand(const struct sim_log *l, const char *tpl, uint64_t i,
 		   uint64_t h, int rank, struct buf *out)
 {
-	uint64_t r = mix64(h ^ 0x6c6f67736d730000ull);
+	uint64_t r = ks_mix64(h ^ 0x6c6f67736d730000ull);
 	while (*tpl) {
 		const char *open = strchr(tpl, '{');
 		if (!open) {
@@ -244,7 +227,7 @@ static void render_line(const struct sim_log *l, uint64_t i, struct buf *out)
 		buf_puts(out, ts);
 		buf_putc(out, ' ');
 	}
-	uint64_t h = mix64(l->base + i * 0x9e3779b97f4a7c15ull);
+	uint64_t h = ks_mix64(l->base + i * 0x9e3779b97f4a7c15ull);
 	struct buf msg = BUF_INIT;
 	int rank = 0;
 	bool prefixed = false; /* text lines get a time and level prefix */
@@ -433,8 +416,8 @@ enum status sim_log_open_at(struct ks_world *w, const struct ks_obj *pod,
 	/* Init containers are not simulated: they finished, silently. */
 	l->rate = init ? 0 : ann_rate(ann) * (w->speed > 0 ? w->speed : 1);
 	l->json = str_eq(json_string_value(json_object_get(ann, KS_ANN_LOG_FORMAT)), "json");
-	l->base = mix64(w->seed ^ fnv64(pod->uid) ^ mix64(fnv64(name)) ^
-			mix64((uint64_t)run.run + 0x72756eull));
+	l->base = ks_mix64(w->seed ^ ks_hash64(pod->uid) ^ ks_mix64(ks_hash64(name)) ^
+			ks_mix64((uint64_t)run.run + 0x72756eull));
 	const char *lines = json_string_value(json_object_get(ann, KS_ANN_LOG_LINES));
 	if (lines && *lines) {
 		l->tpl_text = xstrdup(lines);

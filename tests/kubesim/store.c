@@ -104,13 +104,41 @@ bool ks_time_parse(const char *s, double *t)
 	return true;
 }
 
-uint64_t ks_rand(struct ks_world *w)
+uint64_t ks_mix64(uint64_t z)
 {
-	/* splitmix64: tiny, fast, and good enough for names and jitter. */
-	uint64_t z = (w->rand_state += 0x9e3779b97f4a7c15ull);
+	/* splitmix64's finaliser: tiny, fast, good enough for names, log
+	 * contents and jitter. */
+	z += 0x9e3779b97f4a7c15ull;
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
+}
+
+uint64_t ks_hash64(const char *s)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a */
+	for (; s && *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+uint64_t ks_rand(struct ks_world *w)
+{
+	uint64_t z = ks_mix64(w->rand_state);
+	w->rand_state += 0x9e3779b97f4a7c15ull;
+	return z;
+}
+
+void ks_wait_until(struct ks_world *w, double until)
+{
+	struct timespec ts;
+	ts.tv_sec = (time_t)until;
+	ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec < 0 || ts.tv_nsec > 999999999)
+		ts.tv_nsec = 0;
+	pthread_cond_timedwait(&w->changed, &w->mu, &ts);
 }
 
 void ks_rand_suffix(struct ks_world *w, char *out, size_t n)
