@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_json.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,22 +31,6 @@ struct fx {
 	struct ks_world w;
 	double t; /* the virtual clock */
 };
-
-static json_t *J(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static json_t *J(const char *fmt, ...)
-{
-	char text[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	json_error_t je;
-	json_t *v = json_loads(text, 0, &je);
-	if (!v)
-		fail_msg("bad test JSON %s: %s", text, je.text);
-	return v;
-}
 
 static struct fx *fx_new_clock(double speed, long nodes, bool virtual_clock)
 {

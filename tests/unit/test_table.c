@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_json.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,21 +35,6 @@ static const char *T(long ago)
 	return b;
 }
 
-static json_t *J(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static json_t *J(const char *fmt, ...)
-{
-	char text[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	json_error_t je;
-	json_t *v = json_loads(text, 0, &je);
-	if (!v)
-		fail_msg("bad test JSON %s: %s", text, je.text);
-	return v;
-}
 
 static void assert_prefix(const char *s, const char *prefix)
 {
