@@ -4,6 +4,7 @@
 #   make test     every test CI runs (unit + end-to-end against kubesim)
 #   make check    the same tests built with AddressSanitizer + UBSan
 #   make bench    the benchmarks (numbers in docs/performance.md)
+#   make fuzz     every fuzz target for FUZZ_SECONDS (default 300) each
 #   make clean
 #
 # Missing Debian packages are installed by scripts/deps.sh, which this file
@@ -20,7 +21,8 @@ PKGS_ALL := $(sort $(PKGS_OPSDECK) $(PKGS_KUBESIM) $(PKGS_TEST))
 
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
 DEPS_OK := $(shell command -v pkg-config >/dev/null && pkg-config --exists $(PKGS_ALL) \
-	&& command -v tmux >/dev/null && command -v curl >/dev/null && echo yes)
+	&& command -v tmux >/dev/null && command -v curl >/dev/null \
+	&& command -v clang >/dev/null && echo yes)
 ifneq ($(DEPS_OK),yes)
 $(info Some build or test dependencies are missing; running scripts/deps.sh)
 DEPS_RUN := $(shell bash scripts/deps.sh 1>&2 && echo ok)
@@ -55,12 +57,18 @@ BASE_SRC := $(wildcard src/base/*.c)
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*/*.c)) $(wildcard ui/*.c)
 KUBESIM_SRC := $(wildcard tests/kubesim/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+# Fuzz targets are built with clang's libFuzzer from the engine's sources
+# (no ncurses, no Git: the parsers they exercise do not need them).
+FUZZ_LIB_SRC := $(wildcard src/base/*.c src/kube/*.c src/loop/*.c)
+FUZZ_CC ?= clang
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJ := $(call obj,$(LIB_SRC))
 BASE_OBJ := $(call obj,$(BASE_SRC))
 KUBESIM_OBJ := $(call obj,$(KUBESIM_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 all: $(BUILD)/opsdeck $(BUILD)/kubesim
 
@@ -96,20 +104,31 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(OPSDECK_CFLAGS) -c -o $@ $<
 
-tests: $(UNIT_BIN)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard src/*/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Isrc -I. -DOPSDECK_VERSION='"$(VERSION)"' \
+		-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		$(call pc_cflags,libcurl jansson yaml-0.1) -o $@ $< $(FUZZ_LIB_SRC) \
+		$(call pc_libs,libcurl jansson yaml-0.1)
+
+tests: $(UNIT_BIN) $(FUZZ_BIN)
 
 test: all tests
 	BUILD=$(BUILD) bash tests/run.sh
+
+fuzz: $(FUZZ_BIN)
+	BUILD=$(BUILD) FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash tests/fuzz/run.sh
 
 check:
 	$(MAKE) BUILD=build/san SAN=1 test
 
 bench: all
 	BUILD=$(BUILD) bash bench/kubesim.sh
+	BUILD=$(BUILD) bash bench/client.sh
 
 clean:
 	rm -rf build
 
-.PHONY: all tests test check bench clean
+.PHONY: all tests test check bench fuzz clean
 .SECONDARY:
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

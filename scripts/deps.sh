@@ -20,6 +20,9 @@ packages=(
 	"curl:raw HTTP checks in the end-to-end tests"
 	"tmux:console tests in a real terminal"
 	"procps:process checks in the tests"
+	"clang:fuzz targets (libFuzzer) for the parsers"
+	"time:peak memory in the benchmarks (/usr/bin/time)"
+	"bc:arithmetic in the benchmark scripts"
 )
 
 missing=()

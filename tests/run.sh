@@ -31,6 +31,12 @@ for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	run_one "unit/$(basename "$t")" "$t"
 done
+# Every fuzz target, briefly (make fuzz runs them for longer).
+for t in "$BUILD"/fuzz/fuzz_*; do
+	[ -x "$t" ] || continue
+	run_one "fuzz/$(basename "$t")" env FUZZ_SECONDS="${FUZZ_SECONDS:-10}" \
+		bash tests/fuzz/run.sh "$t"
+done
 for t in tests/e2e/*.sh; do
 	[ -f "$t" ] || continue
 	case "$(basename "$t")" in lib.sh) continue ;; esac

@@ -2,8 +2,10 @@
  * String helpers.
  */
 #include "base/str.h"
+#include "base/buf.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,4 +87,14 @@ char *str_trim(char *s)
 	memmove(s, start, len);
 	s[len] = '\0';
 	return s;
+}
+
+char *str_printf(const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return buf_detach(&b);
 }

@@ -18,5 +18,7 @@ size_t str_copy(char *dst, size_t n, const char *src);
 bool str_to_long(const char *s, long min, long max, long *out);
 /* Trim ASCII whitespace in place; returns s. */
 char *str_trim(char *s);
+/* A new string formatted like printf (never NULL). */
+char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

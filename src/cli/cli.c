@@ -11,6 +11,11 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } commands[] = {
+	{"pods", cli_pods, "pods of one or more clusters (-w: live)"},
+	{"events", cli_events, "events of one or more clusters (-w: live)"},
+	{"logs", cli_logs, "a pod's log, or every matching pod's (-f: follow)"},
+	{"whoami", cli_whoami, "who each cluster says I am"},
+	{"can-i", cli_can_i, "whether a cluster lets me do something"},
 	{"version", cli_version, "print the version and the linked libraries"},
 };
 

@@ -17,5 +17,10 @@ enum cli_exit {
 
 int cli_main(int argc, char **argv);
 int cli_version(int argc, char **argv);
+int cli_pods(int argc, char **argv);
+int cli_events(int argc, char **argv);
+int cli_logs(int argc, char **argv);
+int cli_whoami(int argc, char **argv);
+int cli_can_i(int argc, char **argv);
 
 #endif

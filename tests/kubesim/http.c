@@ -943,6 +943,18 @@ static bool has_status(enum ks_kind k)
 
 /* Continue tokens: base64 is not needed, only opacity and validation:
  * "<rv>:<last key>" in hex. */
+/* Order of an object against a continue key "ns/name" (namespaces and
+ * names never hold a '/'), matching ks_list's order. */
+static int cmp_after(const struct ks_obj *o, const char *after)
+{
+	const char *slash = strchr(after, '/');
+	size_t nl = slash ? (size_t)(slash - after) : strlen(after);
+	int c = strncmp(o->ns, after, nl);
+	if (c || o->ns[nl])
+		return c ? c : 1;
+	return strcmp(o->name, slash ? slash + 1 : "");
+}
+
 static char *continue_encode(uint64_t rv, const char *key)
 {
 	struct buf b = BUF_INIT;
@@ -1085,13 +1097,17 @@ static enum MHD_Result do_list(struct ctx *x, struct rreq *r)
 	ks_list(w, r->kind, ns, &all);
 	char *next = NULL;
 	char key[600];
-	for (size_t i = 0; i < all.len; i++) {
+	/* the list is sorted: start right after the continue key */
+	size_t lo = 0, hi = all.len;
+	while (after[0] && lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_after(all.items[mid], after) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < all.len; i++) {
 		struct ks_obj *o = all.items[i];
-		if (after[0]) {
-			snprintf(key, sizeof key, "%s/%s", o->ns, o->name);
-			if (strcmp(key, after) <= 0)
-				continue;
-		}
 		if (lsel && !ks_label_selector_match(
 				    lsel, json_object_get(json_object_get(o->json, "metadata"), "labels")))
 			continue;

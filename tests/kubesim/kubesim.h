@@ -146,6 +146,10 @@ struct ks_world {
 	uint64_t seed;
 	uint64_t rand_state;
 	struct map objs[KS_KIND_COUNT]; /* "ns/name" -> struct ks_obj* */
+	/* objs sorted by namespace and name, rebuilt after a write to the
+	 * kind: paging through 100,000 pods must not sort them per page */
+	struct vec sorted[KS_KIND_COUNT];
+	bool sorted_ok[KS_KIND_COUNT];
 	/* watch history: a ring of the newest events */
 	struct ks_wevent *hist;
 	size_t hist_cap, hist_head, hist_len;

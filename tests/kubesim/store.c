@@ -199,8 +199,10 @@ static void hist_drop_oldest(struct ks_world *w)
 
 void ks_world_free(struct ks_world *w)
 {
-	for (int k = 0; k < KS_KIND_COUNT; k++)
+	for (int k = 0; k < KS_KIND_COUNT; k++) {
 		map_free(&w->objs[k], obj_free);
+		vec_free(&w->sorted[k], NULL);
+	}
 	while (w->hist_len)
 		hist_drop_oldest(w);
 	free(w->hist);
@@ -235,15 +237,22 @@ static int cmp_obj(const void *a, const void *b)
 void ks_list(struct ks_world *w, enum ks_kind k, const char *ns,
 	     struct vec *out)
 {
-	size_t pos = 0;
-	void *v;
-	while (map_next(&w->objs[k], &pos, NULL, &v)) {
-		struct ks_obj *o = v;
+	struct vec *all = &w->sorted[k];
+	if (!w->sorted_ok[k]) {
+		all->len = 0;
+		size_t pos = 0;
+		void *v;
+		while (map_next(&w->objs[k], &pos, NULL, &v))
+			vec_push(all, v);
+		vec_sort(all, cmp_obj);
+		w->sorted_ok[k] = true;
+	}
+	for (size_t i = 0; i < all->len; i++) {
+		struct ks_obj *o = all->items[i];
 		if (ns && ks_kinds[k].namespaced && strcmp(o->ns, ns))
 			continue;
 		vec_push(out, o);
 	}
-	vec_sort(out, cmp_obj);
 }
 
 static void set_rv(json_t *meta, uint64_t rv)
@@ -362,6 +371,7 @@ enum status ks_create(struct ks_world *w, enum ks_kind k, const char *ns,
 	char key[512];
 	key_of(key, sizeof key, ns, name);
 	map_put(&w->objs[k], key, o);
+	w->sorted_ok[k] = false;
 	record(w, o, "ADDED");
 	if (out)
 		*out = o;
@@ -414,6 +424,7 @@ enum status ks_update(struct ks_world *w, struct ks_obj *o, json_t *obj,
 	char key[512];
 	key_of(key, sizeof key, n->ns, n->name);
 	map_put(&w->objs[o->kind], key, n);
+	w->sorted_ok[o->kind] = false;
 	obj_free(o);
 	record(w, n, "MODIFIED");
 	if (out)
@@ -438,6 +449,7 @@ void ks_delete(struct ks_world *w, struct ks_obj *o)
 	char key[512];
 	key_of(key, sizeof key, o->ns, o->name);
 	map_del(&w->objs[o->kind], key);
+	w->sorted_ok[o->kind] = false;
 	/* The DELETED event carries the last state with a new
 	 * resourceVersion, as the apiserver's does. */
 	json_t *last = json_deep_copy(o->json);

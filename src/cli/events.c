@@ -1,0 +1,88 @@
+/*
+ * `opsdeck events`: events of one or more contexts, oldest first so the
+ * newest end up next to the prompt (as `kubectl get events` sorted by last
+ * time); --warnings keeps only Warning events; -w keeps printing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/mem.h"
+#include "base/str.h"
+#include "cli/kubecli.h"
+
+static const char usage[] =
+	"opsdeck events [--context C ... | --all-contexts] [-n NS | -A] "
+	"[--warnings] [--json] [-w]";
+
+static void event_cells(const struct kube_obj *o, char **cells)
+{
+	const struct kube_event *ev = &o->u.event;
+	struct buf age = BUF_INIT;
+	int64_t t = ev->last_time ? ev->last_time : o->created;
+	if (t)
+		kube_format_age(&age, (int64_t)time(NULL) - t);
+	else
+		buf_puts(&age, "<unknown>");
+	cells[0] = buf_detach(&age);
+	cells[1] = xstrdup(ev->type);
+	cells[2] = xstrdup(ev->reason);
+	cells[3] = str_printf("%s/%s", ev->obj_kind, ev->obj_name);
+	cells[4] = str_printf("%d", (int)ev->count);
+	cells[5] = xstrdup(ev->message);
+}
+
+static bool warnings_only(const struct kube_obj *o)
+{
+	return !strcmp(o->u.event.type, "Warning");
+}
+
+static int by_time(const struct kube_obj *a, const struct kube_obj *b)
+{
+	int64_t ta = a->u.event.last_time, tb = b->u.event.last_time;
+	return ta < tb ? -1 : ta > tb;
+}
+
+static int extra(struct kubecli *k, int argc, char **argv, void *arg)
+{
+	(void)k;
+	(void)argc;
+	if (!strcmp(argv[0], "--warnings")) {
+		*(bool *)arg = true;
+		return 1;
+	}
+	return 0;
+}
+
+int cli_events(int argc, char **argv)
+{
+	struct kubecli k = {0};
+	struct vec pos = VEC_INIT;
+	bool warnings = false;
+	int rc = kubecli_parse(&k, argc, argv, extra, &warnings, &pos, usage);
+	if (rc == CLI_OK && pos.len) {
+		fprintf(stderr,
+			"opsdeck events: unexpected argument %s\nusage: %s\n",
+			(const char *)pos.items[0], usage);
+		rc = CLI_USAGE;
+	}
+	vec_free(&pos, NULL);
+	if (rc == CLI_OK)
+		rc = kubecli_connect(&k, NULL);
+	if (rc == CLI_OK) {
+		struct listing_ops ops = {
+			.kind = KUBE_EVENT,
+			.ncols = 6,
+			.headers = {"LAST SEEN", "TYPE", "REASON", "OBJECT",
+				    ">COUNT", "MESSAGE"},
+			.cells = event_cells,
+			.keep = warnings ? warnings_only : NULL,
+			.cmp = by_time,
+		};
+		rc = listing_run(&k, &ops);
+	}
+	kubecli_free(&k);
+	return rc;
+}
