@@ -122,9 +122,14 @@ fuzz: $(FUZZ_BIN)
 check:
 	$(MAKE) BUILD=build/san SAN=1 test
 
-bench: all
+$(BUILD)/bench/logbuf: $(call obj,bench/logbuf.c) $(BUILD)/libopsdeck.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(OPSDECK_LIBS)
+
+bench: all $(BUILD)/bench/logbuf
 	BUILD=$(BUILD) bash bench/kubesim.sh
 	BUILD=$(BUILD) bash bench/client.sh
+	$(BUILD)/bench/logbuf
 
 clean:
 	rm -rf build

@@ -19,7 +19,6 @@ struct ask {
 	struct kubecli *k;
 	struct kube_client *c;
 	size_t *pending;
-	struct table *t;
 	json_t *json;
 	bool allowed;
 	bool answered;
@@ -49,14 +48,11 @@ static void on_whoami(void *arg, const struct kube_identity *id,
 		buf_puts(&groups, id->groups[i]);
 		json_array_append_new(jg, json_string(id->groups[i]));
 	}
-	a->json = json_pack("{s:s, s:s, s:s, s:o, s:b}", "context",
+	a->json = json_pack("{s:s, s:s, s:s, s:o, s:b, s:s}", "context",
 			    kube_client_context(a->c), "username",
 			    id->username, "uid", id->uid, "groups", jg,
-			    "fromServer", id->from_server);
-	const char *cells[] = {kube_client_context(a->c), id->username,
-			       buf_str(&groups),
-			       id->from_server ? "cluster" : "kubeconfig"};
-	table_add(a->t, cells);
+			    "fromServer", id->from_server, "groupList",
+			    buf_str(&groups));
 	buf_free(&groups);
 	one_answered(a);
 }
@@ -86,21 +82,39 @@ int cli_whoami(int argc, char **argv)
 	size_t pending = k.clients.len;
 	struct ask *asks = xcalloc(pending, sizeof *asks);
 	for (size_t i = 0; i < k.clients.len; i++) {
-		asks[i] = (struct ask){&k, k.clients.items[i], &pending, &t,
-				       NULL, false, false};
+		asks[i] = (struct ask){&k, k.clients.items[i], &pending, NULL,
+				       false, false};
 		kube_whoami(asks[i].c, on_whoami, &asks[i]);
 	}
 	loop_run(k.loop);
 	if (k.json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < k.clients.len; i++)
-			if (asks[i].json)
+			if (asks[i].json) {
+				json_object_del(asks[i].json, "groupList");
 				json_array_append_new(arr, asks[i].json);
+			}
 		json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		fputc('\n', stdout);
 		json_decref(arr);
-	} else if (t.cells.len > t.ncols) {
-		table_print(&t, stdout);
+	} else {
+		/* rows in context order, whatever order the answers came in */
+		for (size_t i = 0; i < k.clients.len; i++) {
+			json_t *j = asks[i].json;
+			if (!j)
+				continue;
+			const char *cells[] = {
+				kube_client_context(asks[i].c),
+				json_string_value(json_object_get(j, "username")),
+				json_string_value(json_object_get(j, "groupList")),
+				json_is_true(json_object_get(j, "fromServer"))
+					? "cluster"
+					: "kubeconfig"};
+			table_add(&t, cells);
+			json_decref(j);
+		}
+		if (t.cells.len > t.ncols)
+			table_print(&t, stdout);
 	}
 	rc = k.exit_code;
 	table_free(&t);
@@ -178,8 +192,7 @@ int cli_can_i(int argc, char **argv)
 	struct ask *asks = xcalloc(pending, sizeof *asks);
 	for (size_t i = 0; i < k.clients.len; i++) {
 		struct kube_client *c = k.clients.items[i];
-		asks[i] = (struct ask){&k, c, &pending, NULL, NULL, false,
-				       false};
+		asks[i] = (struct ask){&k, c, &pending, NULL, false, false};
 		const char *ns = kubecli_namespace(&k, c);
 		struct kube_access q = {
 			.verb = pos.items[0],

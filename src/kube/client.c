@@ -248,8 +248,10 @@ void kube_client_free(struct kube_client *c)
 		return;
 	reflector_registry_free(c);
 	identity_cache_free(c);
+	/* outside libcurl's callbacks: every request can go at once, also
+	 * those whose cancel was deferred */
 	while (c->reqs.len)
-		kube_request_cancel(c->reqs.items[c->reqs.len - 1]);
+		req_free(c->reqs.items[c->reqs.len - 1]);
 	vec_free(&c->auth_waiters, NULL);
 	vec_free(&c->reqs, NULL);
 	execcred_cancel(c->exec_run);
@@ -388,7 +390,6 @@ void kube_error_message(struct buf *out, long http, const json_t *status,
 	const char *msg = json_string_value(json_object_get(status, "message"));
 	const char *reason =
 		json_string_value(json_object_get(status, "reason"));
-	size_t start = out->len;
 	if (http == 401) {
 		buf_puts(out, "unauthorized: the cluster rejected the "
 			      "credentials");
@@ -416,7 +417,6 @@ void kube_error_message(struct buf *out, long http, const json_t *status,
 		buf_puts(out, ": ");
 		sanitize_append(out, body, n, 0);
 	}
-	(void)start;
 }
 
 /* ---- requests ---------------------------------------------------------- */
@@ -486,6 +486,17 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 {
 	struct kube_req *r = arg;
 	size_t len = size * n;
+	if (len <= 2 && r->stream && !r->http) {
+		/* the end of the headers: a stream that got an answer is a
+		 * connection that works, long before the stream ends */
+		long http = 0;
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &http);
+		if (http >= 200) {
+			curl_depth++;
+			kube_client_note_ok(r->c);
+			curl_depth--;
+		}
+	}
 	if (len > 12 && !strncasecmp(data, "Retry-After:", 12)) {
 		char tmp[32];
 		size_t k = len - 12 < sizeof tmp - 1 ? len - 12 : sizeof tmp - 1;

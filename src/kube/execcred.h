@@ -16,6 +16,7 @@
 #ifndef OPSDECK_KUBE_EXECCRED_H
 #define OPSDECK_KUBE_EXECCRED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,7 @@ struct kube_cred {
 	int64_t expires; /* Unix seconds; 0 = does not expire */
 };
 
+/* Frees the fields and zeroes the struct (not the struct itself). */
 void kube_cred_free(struct kube_cred *c);
 
 /* Parse the plugin's stdout. expected_api_version is the kubeconfig's. */
@@ -50,6 +52,8 @@ struct execcred_run;
 struct execcred_run *execcred_start(struct loop *l, const struct kube_target *t,
 				    bool interactive, uint64_t timeout_ms,
 				    execcred_cb cb, void *arg);
+/* Not from inside the callback or after it: the run is freed when the
+ * callback returns. */
 void execcred_cancel(struct execcred_run *r);
 
 #endif

@@ -42,6 +42,10 @@
 /* Certificates, keys and tokens are small; anything bigger is a mistake. */
 #define KC_FILE_MAX ((size_t)1 << 20)
 
+/* Even a kubeconfig with thousands of contexts stays far below this; an
+ * alias bomb under YAML's general limit would still cost a second. */
+static const struct yaml_opts kc_yaml = {.max_nodes = 200000};
+
 enum kind { K_CLUSTER, K_USER, K_CONTEXT, K__COUNT };
 
 enum ftype { F_STR, F_BOOL, F_STRS, F_MAP, F_SEQ };
@@ -251,8 +255,11 @@ static bool type_ok(const json_t *v, enum ftype t)
 			return false;
 		size_t i;
 		json_t *x;
-		json_array_foreach(v, i,
-				   x) if (!json_is_string(x)) return false;
+		json_array_foreach(v, i, x)
+		{
+			if (!json_is_string(x))
+				return false;
+		}
 		return true;
 	}
 	}
@@ -507,7 +514,7 @@ enum status kubeconfig_parse(const char *name, const char *text, size_t len,
 		name = "<string>";
 	struct err ye;
 	struct yaml_pos *pos = NULL;
-	json_t *doc = yaml_load_string(name, text, len, &pos, &ye);
+	json_t *doc = yaml_load_ex(name, text, len, &kc_yaml, &pos, &ye);
 	if (!doc)
 		return yaml_error(e, name, &ye);
 	return parse_doc(name, doc, pos, dir, out, e);
@@ -568,7 +575,7 @@ static enum status load_one(struct kubeconfig **kc, const char *path,
 {
 	struct err ye;
 	struct yaml_pos *pos = NULL;
-	json_t *doc = yaml_load_file(path, &pos, &ye);
+	json_t *doc = yaml_load_file_ex(path, &kc_yaml, &pos, &ye);
 	if (!doc) {
 		if (ye.code == ST_ERR_NOTFOUND && !required)
 			return ST_OK;
@@ -732,14 +739,16 @@ static enum status load_pem(const struct kc_entry *en, const char *key,
 		char *path = join_dir(en->f, file);
 		struct stat st;
 		const char *why = read_small(path, &b, &st);
-		if (why) {
+		if (!why && !b.len)
+			why = "empty";
+		if (why)
 			fail_entry(e, ST_ERR_IO, en, key, "%s %s: %s", key,
 				   path, why);
-			free(path);
+		free(path);
+		if (why) {
 			buf_free(&b);
 			return ST_ERR_IO;
 		}
-		free(path);
 	} else {
 		return ST_OK;
 	}
@@ -894,8 +903,10 @@ static enum status resolve_exec(const struct kc_entry *us, const json_t *ex,
 	size_t i;
 	json_t *v;
 	x->args = xcalloc(json_array_size(args) + 1, sizeof *x->args);
-	json_array_foreach(args, i, v) x->args[x->nargs++] =
-	    xstrdup(json_string_value(v));
+	json_array_foreach(args, i, v)
+	{
+		x->args[x->nargs++] = xstrdup(json_string_value(v));
+	}
 	x->env = xcalloc(json_array_size(env) + 1, sizeof *x->env);
 	json_array_foreach(env, i, v)
 	{

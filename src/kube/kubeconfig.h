@@ -110,7 +110,10 @@ size_t kubeconfig_files(const struct kubeconfig *kc, const char ***paths);
  * (token plus username/password; a certificate without a key; a CA with
  * insecure-skip-tls-verify; a server URL that is not http(s)). ERR_NOTFOUND
  * for an unknown context, ERR_INVALID for contradictions, ERR_IO for a
- * referenced file that cannot be read.
+ * referenced file that cannot be read, ERR_UNSUPPORTED for auth-provider
+ * and impersonation (as, as-groups, ...), which opsdeck does not do rather
+ * than silently act as someone else. A context without a user resolves
+ * as anonymous, with user_name "".
  */
 enum status kubeconfig_resolve(const struct kubeconfig *kc, const char *context,
 			       struct kube_target **out, struct err *e);

@@ -40,7 +40,8 @@ struct linesplit {
 	bool cont; /* the next line continues a cut one */
 };
 
-void linesplit_init(struct linesplit *s, size_t max_line /* 0 = default */);
+/* max_line 0 = the default; at least 4, so a segment holds a character */
+void linesplit_init(struct linesplit *s, size_t max_line);
 void linesplit_free(struct linesplit *s);
 void linesplit_feed(struct linesplit *s, const char *data, size_t len,
 		    logline_cb cb, void *arg);

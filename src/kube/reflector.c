@@ -464,7 +464,10 @@ static void on_watch_done(struct kube_client *c,
 		return;
 	}
 	if (resp->code != ST_OK) {
-		fail(r, resp->message, false, resp->http == 0);
+		/* Like client-go: a broken connection resumes the watch where
+		 * it was; an error answer (e.g. a resourceVersion the server
+		 * does not know) starts over with a list. */
+		fail(r, resp->message, resp->http != 0, resp->http == 0);
 		return;
 	}
 	/* the server closed the watch (timeoutSeconds): carry on */

@@ -27,6 +27,7 @@ struct watch_framer {
 	bool broken; /* after an error: everything is ignored */
 };
 
+/* json is not NUL-terminated and is valid only during the call. */
 typedef void (*watch_value_cb)(const char *json, size_t len, void *arg);
 
 void watch_framer_init(struct watch_framer *f, size_t max_event /*0=default*/);
@@ -36,7 +37,7 @@ void watch_framer_free(struct watch_framer *f);
  * Whitespace between values is skipped. Anything else outside a value
  * (garbage), or a value larger than max_event, is an error: ERR_PARSE or
  * ERR_TOOBIG, the framer is broken from then on (the stream must be
- * restarted) and no further values are delivered.
+ * restarted): every later feed returns ERR_PARSE and delivers nothing.
  */
 enum status watch_framer_feed(struct watch_framer *f, const char *data,
 			      size_t len, watch_value_cb cb, void *arg,

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/base64.h"
@@ -231,6 +232,14 @@ int main(int argc, char **argv)
 	}
 	struct ks_world w;
 	ks_world_init(&w, &sc, o.seed);
+	/* resourceVersions start from the wall clock (microseconds), so a
+	 * restarted kubesim never reuses its predecessor's: a client resuming
+	 * a watch from before the restart gets 410 Expired and relists, as
+	 * from an apiserver whose watch cache does not reach back that far. */
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	w.rv = w.compacted_rv = (uint64_t)now.tv_sec * 1000000 +
+				(uint64_t)now.tv_nsec / 1000;
 	struct ks_tls tls = {0};
 	struct MHD_Daemon *d = NULL;
 	pthread_t sim;

@@ -682,6 +682,7 @@ static void test_contradictions(void **state)
 	(void)state;
 	put("ca.pem", "CA-FILE\n");
 	put("c.pem", "CERT\n");
+	put("empty.pem", "");
 	static const struct {
 		const char *yaml;
 		enum status code;
@@ -722,6 +723,9 @@ static void test_contradictions(void **state)
 	    {CX KB US "    client-certificate: c.pem\n"
 		      "    client-key: gone/key.pem\n",
 	     ST_ERR_IO, "client-key:", "key.pem: No such file"},
+	    {CX KB US "    client-certificate: empty.pem\n"
+		      "    client-key-data: " KEY64 "\n",
+	     ST_ERR_IO, "client-certificate:", "empty.pem: empty"},
 	    {CX KB "    certificate-authority: .\n" US, ST_ERR_IO,
 	     "certificate-authority:", "Is a directory"},
 	    {CX "clusters:\n- name: k\n  cluster:\n    server: ftp://k\n" US,
@@ -879,6 +883,25 @@ static void test_malformed(void **state)
 	}
 }
 
+/* An alias bomb well under YAML's general limit is still refused: a
+ * kubeconfig never needs that many nodes. */
+static void test_alias_bomb(void **state)
+{
+	(void)state;
+	const char *y = "a: &a [x, x, x, x, x, x, x, x, x]\n"
+			"b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+			"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+			"d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+			"e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+			"clusters: [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
+	struct kubeconfig *kc;
+	struct err e;
+	assert_int_equal(kubeconfig_parse("t.yaml", y, strlen(y), tmp, &kc, &e),
+			 ST_ERR_TOOBIG);
+	assert_null(kc);
+	assert_msg(e.msg, 6, "200000 nodes");
+}
+
 static void test_tolerated(void **state)
 {
 	(void)state;
@@ -946,6 +969,7 @@ int main(void)
 	    T(test_token_file_reread),
 	    T(test_contradictions),
 	    T(test_malformed),
+	    T(test_alias_bomb),
 	    T(test_tolerated),
 	    T(test_names_are_sanitised),
 	};
