@@ -24,6 +24,7 @@ static void expect_message(long http, const char *status_json,
 	kube_error_message(&b, http, st, body, body ? strlen(body) : 0);
 	assert_string_equal(buf_str(&b), want);
 	buf_free(&b);
+	json_decref(st);
 }
 
 static void test_error_messages(void **state)

@@ -307,6 +307,74 @@ static void test_whoami(void **state)
 	assert_string_equal(kube_identity_known(f->c)->username, "admin");
 }
 
+struct answer {
+	bool done;
+	long http;
+	enum status code;
+	char message[512];
+	char label[64];
+};
+
+static void on_answer(struct kube_client *c, const struct kube_response *r,
+		      void *arg)
+{
+	(void)c;
+	struct answer *a = arg;
+	a->done = true;
+	a->http = r->http;
+	a->code = r->code;
+	str_copy(a->message, sizeof a->message, r->message);
+	json_t *labels = json_object_get(json_object_get(r->json, "metadata"),
+					 "labels");
+	const char *tier = json_string_value(json_object_get(labels, "tier"));
+	str_copy(a->label, sizeof a->label, tier ? tier : "");
+}
+
+static void test_writes(void **state)
+{
+	struct fx *f = *state;
+	const char *path = "/api/v1/namespaces/demo/pods/p1";
+	const enum kube_patch types[] = {KUBE_PATCH_MERGE, KUBE_PATCH_STRATEGIC};
+	const char *const tiers[] = {"merge", "strategic"};
+	for (int i = 0; i < 2; i++) {
+		struct answer a = {0};
+		json_t *p = json_pack("{s:{s:{s:s}}}", "metadata", "labels",
+				      "tier", tiers[i]);
+		kube_patch(f->c, path, types[i], p, on_answer, &a);
+		json_decref(p);
+		RUN_UNTIL(f, a.done);
+		assert_int_equal(a.code, ST_OK);
+		assert_string_equal(a.label, tiers[i]);
+	}
+	struct answer a = {0};
+	json_t *jp = J("[{\"op\":\"replace\",\"path\":\"/metadata/labels/tier\","
+		       "\"value\":\"json\"}]");
+	kube_patch(f->c, path, KUBE_PATCH_JSON, jp, on_answer, &a);
+	json_decref(jp);
+	RUN_UNTIL(f, a.done);
+	assert_string_equal(a.label, "json");
+
+	/* creating what exists: 409 AlreadyExists, said plainly */
+	struct answer dup = {0};
+	json_t *pod = J("{\"metadata\":{\"name\":\"p1\"},\"spec\":{"
+			"\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}");
+	kube_create(f->c, "/api/v1/namespaces/demo/pods", pod, on_answer, &dup);
+	json_decref(pod);
+	RUN_UNTIL(f, dup.done);
+	assert_int_equal(dup.http, 409);
+	assert_int_equal(dup.code, ST_ERR_EXISTS);
+	assert_non_null(strstr(dup.message, "already exists"));
+
+	struct answer del = {0}, gone = {0};
+	kube_delete(f->c, path, on_answer, &del);
+	RUN_UNTIL(f, del.done);
+	assert_int_equal(del.code, ST_OK);
+	kube_get(f->c, path, on_answer, &gone);
+	RUN_UNTIL(f, gone.done);
+	assert_int_equal(gone.code, ST_ERR_NOTFOUND);
+	assert_string_equal(gone.message, "pods \"p1\" not found");
+}
+
 static void test_server_gone(void **state)
 {
 	struct fx *f = *state;
@@ -338,6 +406,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forbidden_message, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_whoami, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_gone, setup,
 						teardown),
 	};
