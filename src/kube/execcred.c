@@ -22,6 +22,7 @@
 #include "base/mem.h"
 #include "base/sanitize.h"
 #include "base/str.h"
+#include "kube/objects.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -75,69 +76,6 @@ fail(struct err *e, enum status code, const char *fmt, ...)
 	buf_free(&raw);
 	buf_free(&clean);
 	return code;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil), so no time zone or libc extension is involved. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* n digits at *s as a number; advances *s. */
-static bool digits(const char **s, int n, int *out)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if ((*s)[i] < '0' || (*s)[i] > '9')
-			return false;
-		v = v * 10 + ((*s)[i] - '0');
-	}
-	*s += n;
-	*out = v;
-	return true;
-}
-
-/* RFC 3339 date-time ("2024-05-01T12:00:00.5+02:00") to Unix seconds
- * (the fraction is dropped). */
-static bool parse_rfc3339(const char *s, int64_t *out)
-{
-	static const int mdays[] = {31, 29, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31};
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	if (!digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) ||
-	    *s++ != '-' || !digits(&s, 2, &d) || (*s != 'T' && *s != 't') ||
-	    !(++s, digits(&s, 2, &h)) || *s++ != ':' || !digits(&s, 2, &mi) ||
-	    *s++ != ':' || !digits(&s, 2, &sec))
-		return false;
-	if (*s == '.') {
-		if (s[1] < '0' || s[1] > '9')
-			return false;
-		for (s++; *s >= '0' && *s <= '9'; s++)
-			;
-	}
-	if (*s == 'Z' || *s == 'z') {
-		s++;
-	} else if (*s == '+' || *s == '-') {
-		sign = *s++ == '+' ? 1 : -1;
-		if (!digits(&s, 2, &oh) || *s++ != ':' || !digits(&s, 2, &om))
-			return false;
-	} else {
-		return false;
-	}
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (*s || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 60 ||
-	    oh > 23 || om > 59)
-		return false;
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-	       sign * (oh * 3600 + om * 60);
-	return true;
 }
 
 /* status.<key>: NULL when absent or null; *bad when it is not a string. */
@@ -221,7 +159,7 @@ enum status execcred_parse(const char *out, size_t len,
 		st = fail(e, ST_ERR_PARSE,
 			  "the plugin's client certificate or key is not PEM "
 			  "text");
-	else if (exp && !parse_rfc3339(exp, &expires))
+	else if (exp && !(expires = kube_parse_time(exp)))
 		st = fail(e, ST_ERR_PARSE,
 			  "the plugin's expirationTimestamp \"%.40s\" is not "
 			  "an RFC 3339 time",
