@@ -12,11 +12,10 @@ T=$(mktemp -d)
 KPID=""
 trap '[ -n "$KPID" ] && kill $KPID 2>/dev/null; rm -rf "$T"' EXIT
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/lib.sh
 
-# measure NAME COMMAND...: RUNS lines of "seconds kilobytes"
+# measure COMMAND...: RUNS lines of "seconds kilobytes"
 measure() {
-	shift
 	for i in $(seq "$RUNS"); do
 		/usr/bin/time -f '%e %M' -o "$T/time" "$@" >"$T/stdout" 2>/dev/null
 		cat "$T/time"
@@ -24,18 +23,12 @@ measure() {
 }
 
 for scenario in bench-10k bench-100k; do
-	"$BUILD/kubesim" --scenario "tests/kubesim/scenarios/$scenario.yaml" \
-		--kubeconfig-out "$T/kc" --tls-dir "$T/tls" >"$T/out" 2>"$T/err" &
-	KPID=$!
-	until grep -q listening "$T/out" 2>/dev/null; do
-		kill -0 $KPID || { cat "$T/err"; exit 1; }
-		sleep 0.05
-	done
+	start_kubesim "$scenario"
 	export KUBECONFIG="$T/kc" KUBECACHEDIR="$T/cache"
 	kubectl get ns >/dev/null # warm kubectl's discovery cache
-	measure opsdeck "$BUILD/opsdeck" pods -A --json >"$T/o"
+	measure "$BUILD/opsdeck" pods -A --json >"$T/o"
 	n=$(grep -c '"kind": *"Pod"\|"kind":"Pod"' "$T/stdout" || true)
-	measure kubectl kubectl get pods -A -o json >"$T/k"
+	measure kubectl get pods -A -o json >"$T/k"
 	ot=$(awk '{print $1}' "$T/o" | median)
 	om=$(awk '{print $2}' "$T/o" | median)
 	kt=$(awk '{print $1}' "$T/k" | median)

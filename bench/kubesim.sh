@@ -9,19 +9,14 @@ BUILD=${BUILD:-build}
 RUNS=${1:-5}
 cd "$(dirname "$0")/.."
 T=$(mktemp -d)
+KPID=""
 trap 'kill $KPID 2>/dev/null || true; rm -rf "$T"' EXIT
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/lib.sh
 
 for scenario in bench-10k bench-100k; do
 	start=$(date +%s.%N)
-	"$BUILD/kubesim" --scenario "tests/kubesim/scenarios/$scenario.yaml" \
-		--kubeconfig-out "$T/kc" --tls-dir "$T/tls" >"$T/out" 2>"$T/err" &
-	KPID=$!
-	until grep -q listening "$T/out" 2>/dev/null; do
-		kill -0 $KPID || { cat "$T/err"; exit 1; }
-		sleep 0.05
-	done
+	start_kubesim "$scenario"
 	ready=$(echo "$(date +%s.%N) - $start" | bc)
 	url=$(sed -n 's/^kubesim: listening on //p' "$T/out")
 	tok=$(awk '/token:/ {print $2; exit}' "$T/kc")

@@ -79,7 +79,6 @@ struct kube_req {
 	bool passing; /* stream with a 2xx answer: data goes to on_data */
 	bool stopped; /* on_data returned false */
 	bool cancelled;
-	bool in_data;
 	int attempt;
 	bool auth_retried;
 	uint64_t cred_gen;
@@ -521,9 +520,7 @@ static size_t on_write(char *data, size_t size, size_t n, void *arg)
 	}
 	if (r->passing) {
 		curl_depth++;
-		r->in_data = true;
 		bool go_on = r->on_data(data, len, r->arg);
-		r->in_data = false;
 		curl_depth--;
 		if (r->cancelled)
 			return 0;

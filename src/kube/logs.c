@@ -143,7 +143,6 @@ struct source {
 };
 
 struct kube_log_group {
-	struct kube_watch *pods_watch;
 	struct kube_watch *own; /* our consumer handle on the same reflector */
 	struct kube_log_opts opts;
 	char *container;
@@ -262,7 +261,6 @@ struct kube_log_group *kube_log_group_new(struct kube_watch *pods,
 	if (ops)
 		g->ops = *ops;
 	g->arg = arg;
-	g->pods_watch = pods;
 	/* A second consumer on the caller's reflector: shares its list and
 	 * watch, and delivers every pod it holds to us. */
 	struct kube_watch_ops wops = {.changed = on_pod};

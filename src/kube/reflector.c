@@ -163,8 +163,9 @@ static void wait_then(struct reflector *r, bool relist, uint64_t ms)
 	r->timer = loop_timer_add(kube_client_loop(r->c), ms, wait_fired, r);
 }
 
-/* Returns true when the reflector is gone. */
-static bool fail(struct reflector *r, const char *why, bool relist,
+/* Back off, then list or watch again. The reflector may be gone when this
+ * returns (a consumer left in its error callback): return at once. */
+static void fail(struct reflector *r, const char *why, bool relist,
 		 bool network)
 {
 	r->attempt++;
@@ -176,7 +177,7 @@ static bool fail(struct reflector *r, const char *why, bool relist,
 					 loop_now_ms() + d);
 	wait_then(r, relist, d);
 	dispatch_error(r);
-	return settle(r);
+	settle(r);
 }
 
 static void clear_error(struct reflector *r)

@@ -14,7 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
+#include "test_tmp.h"
+
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -547,24 +548,16 @@ static void test_cancel(void **state)
 	kube_target_free(early);
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag,
-		  struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof tmp, "/tmp/tec.XXXXXX");
-	return mkdtemp(tmp) ? 0 : -1;
+	return tmpdir_make(tmp, sizeof tmp, "execcred");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	return nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return tmpdir_remove(tmp);
 }
 
 /* The data folder from the repository root, or next to this source. */

@@ -13,8 +13,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_tmp.h"
+
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,25 +54,17 @@ static void put(const char *rel, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag,
-		  struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof tmp, "/tmp/tkc.XXXXXX");
 	unsetenv("KUBECONFIG");
-	return mkdtemp(tmp) ? 0 : -1;
+	return tmpdir_make(tmp, sizeof tmp, "kubeconfig");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	return nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return tmpdir_remove(tmp);
 }
 
 static struct kubeconfig *parse(const char *text)

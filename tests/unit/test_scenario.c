@@ -12,6 +12,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_tmp.h"
+
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -880,19 +883,13 @@ static void test_bench_scenarios(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/tsc.XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return tmpdir_make(tmpdir, sizeof tmpdir, "scenario");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char path[128];
-	for (int i = 1; i <= file_no; i++) {
-		snprintf(path, sizeof path, "%s/s%d.yaml", tmpdir, i);
-		unlink(path);
-	}
-	return rmdir(tmpdir);
+	return tmpdir_remove(tmpdir);
 }
 
 int main(void)

@@ -6,11 +6,12 @@
  * directories and files are reported, and a real TLS handshake between a
  * GnuTLS server and a verifying client succeeds with the material.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,47 +21,26 @@
 
 #include <arpa/inet.h>
 #include <cmocka.h>
+
+#include "test_tmp.h"
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <pthread.h>
 
 #include "kubesim/kubesim.h"
 
-static char tmpdir[64];
+static char tmpdir[PATH_MAX];
 
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(tmpdir, "/tmp/test_tls.XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-/* rm -r, for the two levels the tests create. */
-static void remove_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char path[512];
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		if (de->d_type == DT_DIR)
-			remove_tree(path);
-		else
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
+	return tmpdir_make(tmpdir, sizeof tmpdir, "tls");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	remove_tree(tmpdir);
+	tmpdir_remove(tmpdir);
 	return 0;
 }
 

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_tmp.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -635,8 +637,8 @@ static void test_binary_garbage(void **state)
 static void test_files(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/test_yaml.XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char dir[64];
+	assert_int_equal(tmpdir_make(dir, sizeof dir, "yaml"), 0);
 	char path[256];
 	snprintf(path, sizeof path, "%s/a.yaml", dir);
 	FILE *f = fopen(path, "w");
@@ -672,8 +674,7 @@ static void test_files(void **state)
 	snprintf(want, sizeof want, "%s:2:6: ", path);
 	assert_true(str_has_prefix(e.msg, want));
 
-	unlink(path);
-	rmdir(dir);
+	assert_int_equal(tmpdir_remove(dir), 0);
 }
 
 int main(void)

@@ -1,0 +1,39 @@
+/*
+ * Shared by the unit tests: a private temporary folder under $TMPDIR (or
+ * /tmp), and its removal with everything in it. Include after <cmocka.h>.
+ */
+#ifndef OPSDECK_TEST_TMP_H
+#define OPSDECK_TEST_TMP_H
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Create "$TMPDIR/opsdeck-NAME.XXXXXX" into out; 0 on success. */
+static int tmpdir_make(char *out, size_t n, const char *name)
+    __attribute__((unused));
+static int tmpdir_make(char *out, size_t n, const char *name)
+{
+	const char *base = getenv("TMPDIR");
+	int len = snprintf(out, n, "%s/opsdeck-%s.XXXXXX",
+			   base && *base ? base : "/tmp", name);
+	if (len < 0 || (size_t)len >= n)
+		return -1;
+	return mkdtemp(out) ? 0 : -1;
+}
+
+static int tmpdir_remove_one(const char *p, const struct stat *sb, int flag,
+			     struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(p);
+}
+
+/* rm -r dir; 0 on success. */
+static int tmpdir_remove(const char *dir) __attribute__((unused));
+static int tmpdir_remove(const char *dir)
+{
+	return nftw(dir, tmpdir_remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+#endif
