@@ -59,8 +59,9 @@ KUBESIM_SRC := $(wildcard tests/kubesim/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 # Fuzz targets are built with clang's libFuzzer from the engine's sources
-# (no ncurses, no Git: the parsers they exercise do not need them).
-FUZZ_LIB_SRC := $(wildcard src/base/*.c src/kube/*.c src/loop/*.c)
+# (no ncurses: the parsers they exercise do not need it).
+FUZZ_LIB_SRC := $(wildcard src/base/*.c src/kube/*.c src/loop/*.c src/git/*.c src/model/*.c)
+FUZZ_PKGS := libcurl jansson yaml-0.1 libgit2
 FUZZ_CC ?= clang
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -108,8 +109,8 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard src/*/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Isrc -I. -DOPSDECK_VERSION='"$(VERSION)"' \
 		-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		$(call pc_cflags,libcurl jansson yaml-0.1) -o $@ $< $(FUZZ_LIB_SRC) \
-		$(call pc_libs,libcurl jansson yaml-0.1)
+		$(call pc_cflags,$(FUZZ_PKGS)) -o $@ $< $(FUZZ_LIB_SRC) \
+		$(call pc_libs,$(FUZZ_PKGS))
 
 tests: $(UNIT_BIN) $(FUZZ_BIN)
 

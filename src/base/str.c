@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,4 +98,49 @@ char *str_printf(const char *fmt, ...)
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	return buf_detach(&b);
+}
+
+/* Edit distance, for "did you mean" (short words only). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 40 || lb > 40)
+		return SIZE_MAX;
+	size_t row[41];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t cost = tolower((unsigned char)a[i - 1]) ==
+					      tolower((unsigned char)b[j - 1])
+					  ? 0
+					  : 1;
+			size_t best = diag + cost;
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+const char *str_closest(const char *word, const char *const *words)
+{
+	const char *best = NULL;
+	size_t bd = SIZE_MAX;
+	for (; *words; words++) {
+		size_t d = distance(word, *words);
+		if (d < bd) {
+			bd = d;
+			best = *words;
+		}
+	}
+	size_t len = strlen(word);
+	return bd <= (len < 6 ? 1 : len < 10 ? 2 : 3) ? best : NULL;
 }

@@ -21,4 +21,9 @@ char *str_trim(char *s);
 /* A new string formatted like printf (never NULL). */
 char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The word of a NULL-terminated list closest to word by edit distance
+ * (case-insensitive), when close enough to be a likely typo; else NULL.
+ * For "did you mean" messages. */
+const char *str_closest(const char *word, const char *const *words);
+
 #endif

@@ -11,6 +11,11 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } commands[] = {
+	{"matrix", cli_matrix, "services x environments: version, health, sync"},
+	{"status", cli_status, "one cell in detail: desired, live, releases"},
+	{"history", cli_history, "releases of cells from the config repo"},
+	{"diff", cli_diff, "what differs between environments or revisions"},
+	{"lint", cli_lint, "validate opsdeck.yaml and the version files"},
 	{"pods", cli_pods, "pods of one or more clusters (-w: live)"},
 	{"events", cli_events, "events of one or more clusters (-w: live)"},
 	{"logs", cli_logs, "a pod's log, or every matching pod's (-f: follow)"},

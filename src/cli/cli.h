@@ -22,5 +22,10 @@ int cli_events(int argc, char **argv);
 int cli_logs(int argc, char **argv);
 int cli_whoami(int argc, char **argv);
 int cli_can_i(int argc, char **argv);
+int cli_matrix(int argc, char **argv);
+int cli_status(int argc, char **argv);
+int cli_history(int argc, char **argv);
+int cli_diff(int argc, char **argv);
+int cli_lint(int argc, char **argv);
 
 #endif

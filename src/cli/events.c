@@ -11,11 +11,18 @@
 #include "base/buf.h"
 #include "base/mem.h"
 #include "base/str.h"
-#include "cli/kubecli.h"
+#include "cli/platform.h"
 
 static const char usage[] =
 	"opsdeck events [--context C ... | --all-contexts] [-n NS | -A] "
-	"[--warnings] [--json] [-w]";
+	"[--warnings] [--json] [-w]\n"
+	"       opsdeck events --env E [--service S] [--tenant T] "
+	"[--repo PATH|URL] [--warnings] [--json] [-w]";
+
+struct events_cli {
+	struct platform p;
+	bool warnings;
+};
 
 static void event_cells(const struct kube_obj *o, char **cells)
 {
@@ -47,21 +54,20 @@ static int by_time(const struct kube_obj *a, const struct kube_obj *b)
 
 static int extra(struct kubecli *k, int argc, char **argv, void *arg)
 {
-	(void)k;
-	(void)argc;
+	struct events_cli *ev = arg;
 	if (!strcmp(argv[0], "--warnings")) {
-		*(bool *)arg = true;
+		ev->warnings = true;
 		return 1;
 	}
-	return 0;
+	return platform_option(&ev->p, k->cmd, argc, argv);
 }
 
 int cli_events(int argc, char **argv)
 {
 	struct kubecli k = {0};
 	struct vec pos = VEC_INIT;
-	bool warnings = false;
-	int rc = kubecli_parse(&k, argc, argv, extra, &warnings, &pos, usage);
+	struct events_cli ev = {0};
+	int rc = kubecli_parse(&k, argc, argv, extra, &ev, &pos, usage);
 	if (rc == CLI_OK && pos.len) {
 		fprintf(stderr,
 			"opsdeck events: unexpected argument %s\nusage: %s\n",
@@ -69,6 +75,8 @@ int cli_events(int argc, char **argv)
 		rc = CLI_USAGE;
 	}
 	vec_free(&pos, NULL);
+	if (rc == CLI_OK)
+		rc = platform_scope(&ev.p, &k);
 	if (rc == CLI_OK)
 		rc = kubecli_connect(&k, NULL);
 	if (rc == CLI_OK) {
@@ -78,11 +86,12 @@ int cli_events(int argc, char **argv)
 			.headers = {"LAST SEEN", "TYPE", "REASON", "OBJECT",
 				    ">COUNT", "MESSAGE"},
 			.cells = event_cells,
-			.keep = warnings ? warnings_only : NULL,
+			.keep = ev.warnings ? warnings_only : NULL,
 			.cmp = by_time,
 		};
 		rc = listing_run(&k, &ops);
 	}
 	kubecli_free(&k);
+	platform_free(&ev.p);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include "base/vec.h"
 #include "cli/cli.h"
 #include "kube/client.h"
+#include "kube/objects.h"
 #include "loop/loop.h"
 
 struct kubecli {
@@ -29,6 +30,10 @@ struct kubecli {
 	const char *selector;	/* -l */
 	bool json;
 	bool watch;
+	/* Keep only the objects this accepts (NULL = all); set by --env
+	 * scoping (platform.h). */
+	bool (*filter)(void *arg, const struct kube_obj *o);
+	void *filter_arg;
 	/* after kubecli_connect */
 	struct loop *loop;
 	struct vec clients; /* struct kube_client *, in context order */

@@ -33,6 +33,12 @@ struct listing {
 	size_t extra; /* EVENT/CONTEXT/NAMESPACE columns before the kind's */
 };
 
+static bool listing_keeps(const struct listing *ls, const struct kube_obj *o)
+{
+	return (!ls->ops->keep || ls->ops->keep(o)) &&
+	       (!ls->k->filter || ls->k->filter(ls->k->filter_arg, o));
+}
+
 struct row {
 	const struct ctxwatch *cw;
 	const struct kube_obj *o;
@@ -111,7 +117,7 @@ static void print_initial(struct listing *ls)
 		size_t pos = 0;
 		const struct kube_obj *o;
 		while (kube_watch_next(cw->w, &pos, &o)) {
-			if (ls->ops->keep && !ls->ops->keep(o))
+			if (!listing_keeps(ls, o))
 				continue;
 			struct row *r = xmalloc(sizeof *r);
 			r->cw = cw;
@@ -168,7 +174,7 @@ static void on_changed(void *arg, enum watch_type type,
 	struct listing *ls = cw->ls;
 	if (!ls->streaming || !ls->k->watch)
 		return;
-	if (ls->ops->keep && !ls->ops->keep(obj))
+	if (!listing_keeps(ls, obj))
 		return;
 	emit(ls, cw, watch_type_name(type), obj);
 }

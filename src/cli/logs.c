@@ -12,16 +12,21 @@
 #include "base/mem.h"
 #include "base/sanitize.h"
 #include "base/str.h"
-#include "cli/kubecli.h"
+#include "cli/platform.h"
 #include "kube/logs.h"
 
 static const char usage[] =
 	"opsdeck logs [--context C] [-n NS] (POD | -l SELECTOR) [-c CONTAINER] "
 	"[-f] [--previous] [--tail N] [--since DUR] [--timestamps] "
-	"[--limit-memory BYTES]";
+	"[--limit-memory BYTES]\n"
+	"       opsdeck logs --env E --service S [--tenant T] [--pod P] "
+	"[--repo PATH|URL] [-c CONTAINER] [-f] ...";
 
 struct logs_cli {
 	struct kubecli k;
+	struct platform p;
+	const char *pod_opt; /* --pod, with --env */
+	struct buf selector; /* the cell's workload's, with --env */
 	struct kube_log_opts o;
 	const char *pod;
 	size_t cap;
@@ -40,7 +45,17 @@ static int extra(struct kubecli *k, int argc, char **argv, void *arg)
 {
 	struct logs_cli *L = arg;
 	const char *a = argv[0], *v = argc > 1 ? argv[1] : NULL;
-	(void)k;
+	int used = platform_option(&L->p, k->cmd, argc, argv);
+	if (used)
+		return used;
+	if (!strcmp(a, "--pod")) {
+		if (!v) {
+			fprintf(stderr, "opsdeck logs: --pod needs a value\n");
+			return -1;
+		}
+		L->pod_opt = v;
+		return 2;
+	}
 	if (!strcmp(a, "-f") || !strcmp(a, "--follow")) {
 		L->o.follow = true;
 		return 1;
@@ -236,7 +251,31 @@ int cli_logs(int argc, char **argv)
 	struct logs_cli L = {.o = {.tail_lines = -2}};
 	struct vec pos = VEC_INIT;
 	int rc = kubecli_parse(&L.k, argc, argv, extra, &L, &pos, usage);
-	if (rc == CLI_OK) {
+	bool scoped = L.p.env || L.p.service || L.p.tenant || L.p.repo_spec;
+	if (rc == CLI_OK && scoped) {
+		if (pos.len || !L.p.service) {
+			fprintf(stderr, "opsdeck logs: with --env give --service "
+					"(and --pod), not a POD argument\n"
+					"usage: %s\n", usage);
+			rc = CLI_USAGE;
+		}
+		if (rc == CLI_OK)
+			rc = platform_scope(&L.p, &L.k);
+		if (rc == CLI_OK && L.p.cells.len != 1) {
+			fprintf(stderr, "opsdeck logs: %s is tenanted: say "
+					"which tenant with --tenant\n",
+				L.p.s->name);
+			rc = CLI_USAGE;
+		}
+		if (rc == CLI_OK && L.pod_opt)
+			vec_push(&pos, (void *)L.pod_opt);
+		else if (rc == CLI_OK)
+			L.k.selector = "(the workload's)";
+	} else if (rc == CLI_OK && L.pod_opt) {
+		fprintf(stderr, "opsdeck logs: --pod goes with --env and "
+				"--service\n");
+		rc = CLI_USAGE;
+	} else if (rc == CLI_OK) {
 		if (L.k.selector ? pos.len != 0 : pos.len != 1) {
 			fprintf(stderr, "opsdeck logs: give one POD or -l "
 					"SELECTOR\nusage: %s\n", usage);
@@ -255,8 +294,14 @@ int cli_logs(int argc, char **argv)
 		L.o.tail_lines = L.k.selector ? 10 : -1;
 	if (rc == CLI_OK)
 		rc = kubecli_connect(&L.k, NULL);
+	if (rc == CLI_OK && scoped && !L.pod) {
+		rc = platform_selector(&L.p, &L.k, &L.selector);
+		L.k.selector = buf_str(&L.selector);
+	}
 	if (rc != CLI_OK) {
 		kubecli_free(&L.k);
+		platform_free(&L.p);
+		buf_free(&L.selector);
 		return rc;
 	}
 	L.c = L.k.clients.items[0];
@@ -288,5 +333,7 @@ int cli_logs(int argc, char **argv)
 	loop_timer_cancel(L.flush);
 	buf_free(&L.line);
 	kubecli_free(&L.k);
+	platform_free(&L.p);
+	buf_free(&L.selector);
 	return rc;
 }

@@ -9,11 +9,18 @@
 #include "base/buf.h"
 #include "base/mem.h"
 #include "base/str.h"
-#include "cli/kubecli.h"
+#include "cli/platform.h"
 
 static const char usage[] =
 	"opsdeck pods [--context C ... | --all-contexts] [-n NS | -A] "
-	"[-l SELECTOR] [--json] [-w]";
+	"[-l SELECTOR] [--json] [-w]\n"
+	"       opsdeck pods --env E [--service S] [--tenant T] "
+	"[--repo PATH|URL] [--json] [-w]";
+
+static int extra(struct kubecli *k, int argc, char **argv, void *arg)
+{
+	return platform_option(arg, k->cmd, argc, argv);
+}
 
 static void pod_cells(const struct kube_obj *o, char **cells)
 {
@@ -35,14 +42,17 @@ static void pod_cells(const struct kube_obj *o, char **cells)
 int cli_pods(int argc, char **argv)
 {
 	struct kubecli k = {0};
+	struct platform p = {0};
 	struct vec pos = VEC_INIT;
-	int rc = kubecli_parse(&k, argc, argv, NULL, NULL, &pos, usage);
+	int rc = kubecli_parse(&k, argc, argv, extra, &p, &pos, usage);
 	if (rc == CLI_OK && pos.len) {
 		fprintf(stderr, "opsdeck pods: unexpected argument %s\nusage: %s\n",
 			(const char *)pos.items[0], usage);
 		rc = CLI_USAGE;
 	}
 	vec_free(&pos, NULL);
+	if (rc == CLI_OK)
+		rc = platform_scope(&p, &k);
 	if (rc == CLI_OK)
 		rc = kubecli_connect(&k, NULL);
 	if (rc == CLI_OK) {
@@ -56,5 +66,6 @@ int cli_pods(int argc, char **argv)
 		rc = listing_run(&k, &ops);
 	}
 	kubecli_free(&k);
+	platform_free(&p);
 	return rc;
 }

@@ -1571,3 +1571,28 @@ void kube_format_age(struct buf *out, int64_t s)
 		buf_printf(out, "%lldy", days / 365);
 	}
 }
+
+/* The workload a pod belongs to: its controller owner, with a
+ * ReplicaSet's pod-template-hash taken off to name the Deployment. */
+bool kobj_pod_workload(const struct kube_obj *pod, enum kube_kind *kind,
+		       struct buf *name)
+{
+	if (!strcmp(pod->owner_kind, "ReplicaSet")) {
+		const char *hash = kobj_label(pod, "pod-template-hash");
+		size_t n = strlen(pod->owner_name), h = hash ? strlen(hash) : 0;
+		if (!h || n <= h + 1 || pod->owner_name[n - h - 1] != '-' ||
+		    strcmp(pod->owner_name + n - h, hash))
+			return false;
+		buf_append(name, pod->owner_name, n - h - 1);
+		*kind = KUBE_DEPLOYMENT;
+		return true;
+	}
+	if (!strcmp(pod->owner_kind, "StatefulSet"))
+		*kind = KUBE_STATEFULSET;
+	else if (!strcmp(pod->owner_kind, "DaemonSet"))
+		*kind = KUBE_DAEMONSET;
+	else
+		return false;
+	buf_puts(name, pod->owner_name);
+	return true;
+}

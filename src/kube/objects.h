@@ -265,6 +265,15 @@ bool kobj_matches(const struct kube_obj *o, const struct kube_label *sel,
 void kobj_pod_status(struct buf *out, const struct kube_obj *pod);
 
 /*
+ * The workload a pod belongs to: its controller owner, with a ReplicaSet's
+ * pod-template-hash taken off to name the Deployment (StatefulSet and
+ * DaemonSet owners are the workload). Appends the name; false for a pod
+ * without such an owner.
+ */
+bool kobj_pod_workload(const struct kube_obj *pod, enum kube_kind *kind,
+		       struct buf *name);
+
+/*
  * The object as the JSON opsdeck documents for --json (docs/cli-json.md):
  * {"kind","name","namespace","uid","resourceVersion","created" (RFC 3339),
  *  "labels", "owner": {"kind","name"}, ...kind-specific fields}.

@@ -46,6 +46,7 @@ struct reflector {
 	int attempt;
 	char error[ERR_MSG_MAX + 64];
 	bool has_error;
+	enum status error_code;
 	int dispatching;
 	bool sweep;
 	struct reflector_stats stats;
@@ -184,6 +185,7 @@ static void clear_error(struct reflector *r)
 {
 	r->attempt = 0;
 	r->has_error = false;
+	r->error_code = ST_OK;
 }
 
 /* ---- listing -------------------------------------------------------------- */
@@ -274,12 +276,14 @@ static void on_page(struct kube_client *c, const struct kube_response *resp,
 		r->cont = NULL;
 		map_free(&r->next, free_obj);
 		memset(&r->next, 0, sizeof r->next);
+		r->error_code = resp->code;
 		fail(r, resp->message, true, resp->http == 0);
 		return;
 	}
 	json_t *items = json_object_get(resp->json, "items");
 	json_t *meta = json_object_get(resp->json, "metadata");
 	if (!json_is_array(items)) {
+		r->error_code = ST_ERR_PARSE;
 		fail(r, "list answer without items", true, false);
 		return;
 	}
@@ -461,6 +465,7 @@ static void on_watch_done(struct kube_client *c,
 	if (r->stream_failed) {
 		char why[sizeof r->error];
 		str_copy(why, sizeof why, r->error);
+		r->error_code = ST_ERR_PARSE;
 		fail(r, why, false, false);
 		return;
 	}
@@ -468,6 +473,7 @@ static void on_watch_done(struct kube_client *c,
 		/* Like client-go: a broken connection resumes the watch where
 		 * it was; an error answer (e.g. a resourceVersion the server
 		 * does not know) starts over with a list. */
+		r->error_code = resp->code;
 		fail(r, resp->message, resp->http != 0, resp->http == 0);
 		return;
 	}
@@ -626,6 +632,11 @@ bool kube_watch_synced(const struct kube_watch *w)
 const char *kube_watch_error(const struct kube_watch *w)
 {
 	return w->r->has_error ? w->r->error : NULL;
+}
+
+enum status kube_watch_error_code(const struct kube_watch *w)
+{
+	return w->r->has_error ? w->r->error_code : ST_OK;
 }
 
 size_t kube_watch_count(const struct kube_watch *w)

@@ -59,6 +59,8 @@ void kube_unwatch(struct kube_watch *w);
 bool kube_watch_synced(const struct kube_watch *w);
 /* The last list/watch error, or NULL while all is well. */
 const char *kube_watch_error(const struct kube_watch *w);
+/* Its status (ST_ERR_FORBIDDEN...), ST_OK while all is well. */
+enum status kube_watch_error_code(const struct kube_watch *w);
 size_t kube_watch_count(const struct kube_watch *w);
 /* Iterate the objects held: start with *pos = 0. */
 bool kube_watch_next(const struct kube_watch *w, size_t *pos,

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -525,6 +526,10 @@ struct loop_child *loop_spawn(struct loop *l, const struct loop_spawn_opts *o,
 		c->r.errno_spawn = errno;
 		goto failed;
 	}
+	/* Nothing buffered in this process may be written twice by a child
+	 * that runs fn and flushes its stdio on the way out. */
+	if (o->fn)
+		fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
 		c->r.errno_spawn = errno;
@@ -544,6 +549,12 @@ struct loop_child *loop_spawn(struct loop *l, const struct loop_spawn_opts *o,
 		int err = 0;
 		if (o->dir && chdir(o->dir) < 0)
 			err = errno;
+		if (!err && o->fn) {
+			close(pexec[1]); /* "started": the parent reads EOF */
+			int rc = o->fn(o->fn_arg);
+			fflush(NULL);
+			_exit(rc & 0xff);
+		}
 		if (!err) {
 			char *const *env = o->envp ? (char *const *)o->envp
 						   : environ;

@@ -96,6 +96,11 @@ struct loop_child_result {
 
 struct loop_spawn_opts {
 	const char *const *argv; /* argv[0] searched in PATH when no '/' */
+	/* Instead of argv: run fn(fn_arg) in the forked child and exit with
+	 * what it returns (0..255). For work that would block the loop (a
+	 * Git clone or fetch); the child must not touch the loop. */
+	int (*fn)(void *fn_arg);
+	void *fn_arg;
 	const char *const *envp; /* the whole environment; NULL = inherit */
 	const char *dir;	 /* working directory; NULL = inherit */
 	const char *input;	 /* written to stdin, then closed; NULL = none */

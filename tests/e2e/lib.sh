@@ -147,3 +147,48 @@ ks_finish() {
 	echo "$E2E_PASS passed, $E2E_FAIL failed"
 	[ "$E2E_FAIL" -eq 0 ]
 }
+
+# json_tsv doc|lines FIELD...: one tab-separated row per object of a JSON
+# document (an object or an array of them) or of JSON lines (lines that do
+# not parse, such as a half-written last line, are skipped). FIELD is a
+# dotted path; strings as they are, null as "", anything else as JSON.
+if command -v jq >/dev/null && [ "${E2E_NO_JQ:-}" != 1 ]; then
+	json_tsv() {
+		local mode=$1 prog='' f
+		shift
+		for f in "$@"; do
+			prog="$prog${prog:+, }(.$f | if . == null then \"\" elif type == \"string\" then . else tojson end)"
+		done
+		if [ "$mode" = lines ]; then
+			jq -rR "fromjson? | (if type == \"array\" then .[] else . end) | [$prog] | @tsv"
+		else
+			jq -r "(if type == \"array\" then .[] else . end) | [$prog] | @tsv"
+		fi
+	}
+else
+	json_tsv() {
+		python3 -c '
+import json, sys
+mode, fields = sys.argv[1], sys.argv[2:]
+def cell(o, path):
+    for k in path.split("."):
+        o = o.get(k) if isinstance(o, dict) else None
+    if o is None:
+        return ""
+    s = o if isinstance(o, str) else json.dumps(o, separators=(",", ":"))
+    return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+docs = []
+if mode == "lines":
+    for line in sys.stdin:
+        try:
+            docs.append(json.loads(line))
+        except ValueError:
+            pass
+else:
+    docs.append(json.load(sys.stdin))
+for d in docs:
+    for o in (d if isinstance(d, list) else [d]):
+        print("\t".join(cell(o, f) for f in fields))
+' "$@"
+	}
+fi

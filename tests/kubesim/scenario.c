@@ -177,51 +177,6 @@ static const char *type_name(const json_t *v)
 	}
 }
 
-/* Edit distance, for "did you mean" (short words only). */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 40 || lb > 40)
-		return SIZE_MAX;
-	size_t row[41];
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t cost = tolower((unsigned char)a[i - 1]) ==
-					      tolower((unsigned char)b[j - 1])
-					  ? 0
-					  : 1;
-			size_t best = diag + cost;
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-static const char *closest(const char *word, const char *const *words)
-{
-	const char *best = NULL;
-	size_t bd = SIZE_MAX;
-	for (; *words; words++) {
-		size_t d = distance(word, *words);
-		if (d < bd) {
-			bd = d;
-			best = *words;
-		}
-	}
-	size_t len = strlen(word);
-	return bd <= (len < 6 ? 1 : len < 10 ? 2 : 3) ? best : NULL;
-}
-
 static bool in_list(const char *s, const char *const *list)
 {
 	for (; *list; list++)
@@ -241,7 +196,7 @@ static void check_keys(struct ctx *c, json_t *obj, const char *what,
 		if (in_list(key, allowed))
 			continue;
 		size_t m = enter_key(c, key);
-		const char *s = closest(key, allowed);
+		const char *s = str_closest(key, allowed);
 		char k[64];
 		if (s)
 			problem(c, true,
@@ -1523,7 +1478,7 @@ static void check_rule_list(struct ctx *c, const char *key,
 		size_t mi = enter_index(c, i);
 		char shown[64];
 		if (is_verbs) {
-			const char *sug = closest(s, verbs);
+			const char *sug = str_closest(s, verbs);
 			problem(c, false, "unknown verb '%s'%s%s%s",
 				clip(shown, s), sug ? " (did you mean '" : "",
 				sug ? sug : "", sug ? "'?)" : "");

@@ -1,0 +1,336 @@
+#!/usr/bin/env bash
+# check.sh [--quick | --print] DIR — check a repo made by make-repo.sh
+# against the kubesim scenarios and README.md.
+#
+#   check.sh DIR          the scenarios match the repo (below), and every
+#                         fact section of README.md is what the repo says
+#   check.sh --quick DIR  only the scenarios (make-repo.sh runs this)
+#   check.sh --print DIR  print the fact sections computed from DIR
+#
+# The scenarios match the repo when every cell has its deployment, in the
+# cluster and namespace opsdeck.yaml names, running the service's image
+# with the tag Git asks for and the replicas Git asks for, and nothing
+# else is there; except exactly the documented drift and crash-loop:
+DRIFT_CELL=ledger-service/development DRIFT_LIVE=3.5.0-rc.1
+CRASH_CELL=fraud-detector/staging
+#
+# The README's fact sections sit between "<!-- check.sh: NAME -->" and
+# "<!-- check.sh: end -->" lines and must equal what --print prints.
+# Reads the committed files of branch main, never a work tree.
+# Exit status: 0 all good, 1 something differs, 2 usage.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+export LC_ALL=C TZ=UTC GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+
+mode=full
+case ${1:-} in
+--quick | --print) mode=${1#--}; shift ;;
+esac
+[[ $# == 1 ]] || { echo "usage: check.sh [--quick | --print] DIR" >&2; exit 2; }
+REPO=$1
+g() { git -C "$REPO" "$@"; }
+g rev-parse -q --verify 'main^{commit}' >/dev/null || { echo "check.sh: $REPO has no branch main" >&2; exit 2; }
+
+FAILS=0
+fail() { echo "check.sh: $*" >&2; FAILS=$((FAILS + 1)); }
+
+# ---- the tip of main, unpacked ----
+SNAP=$(mktemp -d)
+trap 'rm -rf -- "$SNAP"' EXIT
+g archive main | tar -x -C "$SNAP"
+FP_ROOT=$SNAP
+declare -A DESIRED SOURCE REPLICAS
+for cell in "${FP_CELLS[@]}"; do
+	if fp_desired "$cell" fp_load_dir; then
+		DESIRED[$cell]=$FP_VERSION SOURCE[$cell]=$FP_FILE
+	else
+		fail "$cell: no desired version in the repo"
+		DESIRED[$cell]=none SOURCE[$cell]=-
+	fi
+	fp_desired_replicas "$cell" fp_load_dir || REPLY='?'
+	REPLICAS[$cell]=$REPLY
+done
+
+# ---- the scenarios ----
+declare -A LIVE LIVE_REPS LIVE_CRASH SEEN LIVE_TAG
+for cluster in finpay-dev finpay-prod; do
+	f=$HERE/kubesim/$cluster.yaml
+	[[ -f $f ]] || { fail "$f is missing"; continue; }
+	while read -r ns dep reps crash imgs; do
+		key="$cluster $ns $dep"
+		[[ -z ${SEEN[$key]:-} ]] || fail "$cluster: deployment $ns/$dep twice"
+		SEEN[$key]=1
+		LIVE[$key]=$imgs LIVE_REPS[$key]=$reps LIVE_CRASH[$key]=$crash
+	done < <(fp_scenario_deployments <"$f")
+done
+drifts=()
+for cell in "${FP_CELLS[@]}"; do
+	fp_target "$cell"
+	key="$FP_CLUSTER_ $FP_NS $FP_DEP"
+	if [[ -z ${LIVE[$key]:-} ]]; then
+		fail "$cell: no deployment $FP_NS/$FP_DEP in kubesim/$FP_CLUSTER_.yaml"
+		continue
+	fi
+	unset "SEEN[$key]"
+	img=
+	for pair in ${LIVE[$key]}; do [[ ${pair%%=*} == "$FP_CTR" ]] && img=${pair#*=}; done
+	if [[ -z $img ]]; then
+		fail "$cell: $FP_NS/$FP_DEP has no container $FP_CTR"
+		continue
+	fi
+	fp_image "${cell%%/*}"
+	[[ ${img%:*} == "$REPLY" ]] || fail "$cell: image $img is not $REPLY:TAG"
+	fp_image_tag "$img"
+	LIVE_TAG[$cell]=$REPLY
+	[[ $REPLY == "${DESIRED[$cell]}" ]] || drifts+=("$cell $REPLY")
+	[[ ${LIVE_REPS[$key]} == "${REPLICAS[$cell]}" ]] ||
+		fail "$cell: $FP_NS/$FP_DEP has ${LIVE_REPS[$key]} replicas, Git asks for ${REPLICAS[$cell]}"
+	if [[ $cell == "$CRASH_CELL" ]]; then
+		[[ ${LIVE_CRASH[$key]} == crash ]] || fail "$cell: should crash-loop (crashLoop) and does not"
+	else
+		[[ ${LIVE_CRASH[$key]} == - ]] || fail "$cell: crash-loops, but only $CRASH_CELL should"
+	fi
+done
+for key in "${!SEEN[@]}"; do fail "kubesim/${key%% *}.yaml: deployment ${key#* } is no cell of opsdeck.yaml"; done
+if [[ ${#drifts[@]} != 1 || ${drifts[0]} != "$DRIFT_CELL $DRIFT_LIVE" ]]; then
+	fail "expected exactly one drift, $DRIFT_CELL running $DRIFT_LIVE; found: ${drifts[*]:-none}"
+fi
+
+if [[ $mode == quick ]]; then
+	((FAILS == 0)) && echo "check.sh: kubesim scenarios match $REPO (one drift: $DRIFT_CELL)"
+	exit $((FAILS > 0))
+fi
+
+# =====================================================================
+# History, as docs/config-repo.md defines it: a release of a cell is a
+# commit on main's first-parent line where the cell's desired version
+# differs from the first parent's. A commit that changed one of the
+# cell's locator files but not its version is a "touch" of the cell.
+# =====================================================================
+declare -A CHAINFILES TRACKED
+for cell in "${FP_CELLS[@]}"; do
+	fp_chain "$cell"
+	files=
+	for loc in "${FP_CHAIN[@]}"; do
+		read -r _ file _ <<<"$loc"
+		files+=" $file"
+		TRACKED[$file]+=" $cell"
+	done
+	CHAINFILES[$cell]=$files
+done
+
+# One git log: every first-parent commit, oldest first, with its metadata
+# and the blobs of the tracked files it changed against its first parent.
+ORDER=()
+declare -A PARENTS AUTHOR DATE SUBJECT REVIEWED APPROVED CHANGES NEED
+commit=
+while IFS= read -r line; do
+	if [[ $line == $'\x1e'* ]]; then
+		IFS=$'\x1f' read -r commit parents author date subject reviewed approved <<<"${line#$'\x1e'}"
+		ORDER+=("$commit")
+		PARENTS[$commit]=$parents AUTHOR[$commit]=$author DATE[$commit]=$date SUBJECT[$commit]=$subject
+		REVIEWED[$commit]=$reviewed APPROVED[$commit]=$approved CHANGES[$commit]=
+	elif [[ $line =~ ^:[0-7]+\ [0-7]+\ [0-9a-f]+\ ([0-9a-f]+)\ [A-Z][0-9]*$'\t'(.*)$ ]]; then
+		path=${BASH_REMATCH[2]} blob=${BASH_REMATCH[1]}
+		[[ -n ${TRACKED[$path]:-} ]] || continue
+		CHANGES[$commit]+=" $path=$blob"
+		[[ $blob == 0000000000000000000000000000000000000000 ]] || NEED[$blob]=1
+	fi
+done < <(g log --first-parent --reverse --root --no-renames --diff-merges=first-parent --raw --no-abbrev \
+	--format=$'\x1e%H\x1f%P\x1f%an\x1f%cs\x1f%s\x1f%(trailers:key=Reviewed-by,valueonly,separator=%x2C )\x1f%(trailers:key=Approved-by,valueonly,separator=%x2C )' main)
+
+# One git cat-file: the content of every blob those files ever had.
+declare -A CONTENT
+if ((${#NEED[@]})); then
+	while read -r oid type size; do
+		[[ $type == blob ]] || { fail "cat-file: $oid $type"; break; }
+		IFS= read -r -N "$size" text || true
+		CONTENT[$oid]=$text
+		IFS= read -r _ || true
+	done < <(printf '%s\n' "${!NEED[@]}" | g cat-file --batch)
+fi
+
+declare -A BLOB PREVKEY PREVVER
+fp_load_blob() {
+	local b=${BLOB[$1]:-}
+	[[ -n $b ]] || return 1
+	FP_TEXT=${CONTENT[$b]}
+}
+RELEASES=() # "commit cell old new file", oldest first
+TOUCHES=()  # "commit cell"
+for commit in "${ORDER[@]}"; do
+	[[ -n ${CHANGES[$commit]} ]] || continue
+	declare -A dirty=()
+	for change in ${CHANGES[$commit]}; do
+		path=${change%=*} blob=${change#*=}
+		if [[ $blob == 0000000000000000000000000000000000000000 ]]; then unset "BLOB[$path]"; else BLOB[$path]=$blob; fi
+		for cell in ${TRACKED[$path]}; do dirty[$cell]=1; done
+	done
+	for cell in "${FP_CELLS[@]}"; do
+		[[ -n ${dirty[$cell]:-} ]] || continue
+		key=
+		for f in ${CHAINFILES[$cell]}; do key+="${BLOB[$f]:--},"; done
+		[[ $key != "${PREVKEY[$cell]:-}" ]] || continue
+		PREVKEY[$cell]=$key
+		fp_desired "$cell" fp_load_blob || FP_VERSION=none FP_FILE=-
+		old=${PREVVER[$cell]:-none}
+		if [[ $FP_VERSION != "$old" ]]; then
+			RELEASES+=("$commit $cell $old $FP_VERSION $FP_FILE")
+		else
+			TOUCHES+=("$commit $cell")
+		fi
+		PREVVER[$cell]=$FP_VERSION
+	done
+	unset dirty
+done
+
+short() { REPLY=${1:0:8}; }
+nomail() { REPLY=$1; while [[ $REPLY =~ ^(.*)\ \<[^\>]*\>(.*)$ ]]; do REPLY=${BASH_REMATCH[1]}${BASH_REMATCH[2]}; done; }
+
+# The commit on a merge's second-parent side that made path's blob what
+# the merge has: the newest whose own first parent had another blob.
+origin() {
+	local m=$1 path=$2 want r p1 p2
+	read -r p1 p2 <<<"${PARENTS[$m]}"
+	want=$(g rev-parse -q --verify "$m:$path") || return 1
+	for r in $(g rev-list "$p2" "^$p1"); do
+		[[ $(g rev-parse -q --verify "$r:$path" || true) == "$want" ]] || continue
+		[[ $(g rev-parse -q --verify "$r^1:$path" || true) == "$want" ]] && continue
+		REPLY=$r
+		return 0
+	done
+	return 1
+}
+
+section_final_state() {
+	echo "| cell | cluster | namespace / deployment | Git (desired) | from | kubesim (live) | replicas | note |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+	local cell note
+	for cell in "${FP_CELLS[@]}"; do
+		fp_target "$cell"
+		note=
+		[[ $cell == "$DRIFT_CELL" ]] && note="**drift**: live $DRIFT_LIVE, Git ${DESIRED[$cell]}"
+		[[ $cell == "$CRASH_CELL" ]] && note="**crash-loops** (crashLoop), version as in Git"
+		echo "| $cell | $FP_CLUSTER_ | $FP_NS / $FP_DEP | ${DESIRED[$cell]} | \`${SOURCE[$cell]}\` | ${LIVE_TAG[$cell]:-?} | ${REPLICAS[$cell]} | $note |"
+	done
+}
+
+section_releases() {
+	local want=$1 i c cell old new file o oa os rev appr
+	echo "| date | commit | subject (first parent) | change commit on the merged branch | old → new | author | merged by | Reviewed-by | Approved-by |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	for ((i = ${#RELEASES[@]} - 1; i >= 0; i--)); do
+		read -r c cell old new file <<<"${RELEASES[i]}"
+		[[ $cell == "$want" ]] || continue
+		short "$c"
+		local sc=$REPLY
+		[[ $old == none ]] && old="(none)"
+		if [[ ${PARENTS[$c]} == *" "* ]]; then
+			origin "$c" "$file" || REPLY=$c
+			o=$REPLY
+			IFS=$'\x1f' read -r oa os < <(g log -1 --format=$'%an\x1f%s' "$o")
+			short "$o"
+			local so=$REPLY
+			nomail "${REVIEWED[$c]}"
+			rev=$REPLY
+			nomail "${APPROVED[$c]}"
+			appr=$REPLY
+			echo "| ${DATE[$c]} | $sc | ${SUBJECT[$c]} | $so ${os} | $old → $new | $oa | ${AUTHOR[$c]} | $rev | $appr |"
+		else
+			echo "| ${DATE[$c]} | $sc | ${SUBJECT[$c]} | — (a direct commit) | $old → $new | ${AUTHOR[$c]} | — | — | — |"
+		fi
+	done
+}
+
+section_touches() {
+	local -A released=() touched=()
+	local x c cell side
+	for x in "${RELEASES[@]}"; do released[${x%% *}]=1; done
+	for x in "${TOUCHES[@]}"; do
+		read -r c cell <<<"$x"
+		touched[$c]+="${touched[$c]:+, }$cell"
+	done
+	echo "| date | commit | subject (first parent) | commits on the merged branch | cells whose version files it touched |"
+	echo "| --- | --- | --- | --- | --- |"
+	for ((i = ${#ORDER[@]} - 1; i >= 0; i--)); do
+		c=${ORDER[i]}
+		[[ -n ${touched[$c]:-} && -z ${released[$c]:-} ]] || continue
+		side="—"
+		if [[ ${PARENTS[$c]} == *" "* ]]; then
+			side=
+			while IFS= read -r x; do side+="${side:+; }$x"; done < <(g log --reverse --format=%s "${PARENTS[$c]#* }" "^${PARENTS[$c]%% *}")
+		fi
+		short "$c"
+		echo "| ${DATE[$c]} | $REPLY | ${SUBJECT[$c]} | $side | ${touched[$c]} |"
+	done
+}
+
+section_counts() {
+	local -A n=() t=() first=()
+	local x c cell
+	for x in "${RELEASES[@]}"; do
+		read -r c cell _ <<<"$x"
+		n[$cell]=$((${n[$cell]:-0} + 1))
+		[[ -n ${first[$cell]:-} ]] || first[$cell]=${DATE[$c]}
+	done
+	for x in "${TOUCHES[@]}"; do read -r c cell <<<"$x"; t[$cell]=$((${t[$cell]:-0} + 1)); done
+	echo "| cell | releases (the import included) | first release | commits that touched its version files without a new version |"
+	echo "| --- | --- | --- | --- |"
+	for cell in "${FP_CELLS[@]}"; do
+		echo "| $cell | ${n[$cell]:-0} | ${first[$cell]:-} | ${t[$cell]:-0} |"
+	done
+}
+
+section_summary() {
+	local merges=0 c authors=() a b
+	for c in "${ORDER[@]}"; do [[ ${PARENTS[$c]} != *" "* ]] || merges=$((merges + 1)); done
+	local all
+	all=$(g rev-list --count main)
+	mapfile -t authors < <(g log --format=%an main | sort -u)
+	echo "- main: $all commits, ${#ORDER[@]} on the first-parent line, $merges of them merges;" \
+		"${DATE[${ORDER[0]}]} .. ${DATE[${ORDER[-1]}]}; tip \`${ORDER[-1]}\`"
+	a=$(printf '%s, ' "${authors[@]}")
+	echo "- people: ${a%, }"
+	while read -r b; do
+		[[ $b == main ]] && continue
+		echo "- branch \`$b\`, not merged: $(g rev-list --count "main..$b") commit, \`$(g log -1 --format=%s "$b")\`"
+	done < <(g for-each-ref --format='%(refname:short)' refs/heads)
+}
+
+print_section() {
+	case $1 in
+	summary) section_summary ;;
+	final-state) section_final_state ;;
+	releases-payments-api-production) section_releases payments-api/production ;;
+	no-version-change) section_touches ;;
+	release-counts) section_counts ;;
+	*) return 1 ;;
+	esac
+}
+SECTIONS=(summary final-state releases-payments-api-production no-version-change release-counts)
+
+if [[ $mode == print ]]; then
+	for s in "${SECTIONS[@]}"; do
+		echo "<!-- check.sh: $s -->"
+		print_section "$s"
+		echo "<!-- check.sh: end -->"
+		echo
+	done
+	exit $((FAILS > 0))
+fi
+
+README=$HERE/README.md
+for s in "${SECTIONS[@]}"; do
+	want=$(print_section "$s")
+	have=$(sed -n "/^<!-- check.sh: $s -->\$/,/^<!-- check.sh: end -->\$/p" "$README" | sed '1d;$d')
+	if [[ -z $have ]]; then
+		fail "README.md has no section '$s'"
+	elif [[ $want != "$have" ]]; then
+		fail "README.md section '$s' is not what the repo says; it should read:"
+		echo "$want" >&2
+	fi
+done
+((FAILS == 0)) && echo "check.sh: $REPO matches the kubesim scenarios and README.md's facts"
+exit $((FAILS > 0))
