@@ -22,7 +22,8 @@ PKGS_ALL := $(sort $(PKGS_OPSDECK) $(PKGS_KUBESIM) $(PKGS_TEST))
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
 DEPS_OK := $(shell command -v pkg-config >/dev/null && pkg-config --exists $(PKGS_ALL) \
 	&& command -v tmux >/dev/null && command -v curl >/dev/null \
-	&& command -v clang >/dev/null && echo yes)
+	&& command -v clang >/dev/null && command -v git >/dev/null \
+	&& command -v python3 >/dev/null && echo yes)
 ifneq ($(DEPS_OK),yes)
 $(info Some build or test dependencies are missing; running scripts/deps.sh)
 DEPS_RUN := $(shell bash scripts/deps.sh 1>&2 && echo ok)
@@ -130,6 +131,7 @@ $(BUILD)/bench/logbuf: $(call obj,bench/logbuf.c) $(BUILD)/libopsdeck.a
 bench: all $(BUILD)/bench/logbuf
 	BUILD=$(BUILD) bash bench/kubesim.sh
 	BUILD=$(BUILD) bash bench/client.sh
+	BUILD=$(BUILD) bash bench/model.sh
 	$(BUILD)/bench/logbuf
 
 clean:

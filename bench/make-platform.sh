@@ -21,14 +21,17 @@
 set -euo pipefail
 
 usage() { echo "usage: bash bench/make-platform.sh DIR [TENANTS SERVICES ENVS COMMITS]" >&2; exit 2; }
-[ $# -ge 1 ] && [ $# -le 5 ] || usage
+if [ $# -lt 1 ] || [ $# -gt 5 ]; then usage; fi
 DIR=$1
 TENANTS=${2:-50} SERVICES=${3:-20} ENVS=${4:-4} COMMITS=${5:-5000} SEED=${SEED:-1}
 for v in "$TENANTS" "$SERVICES" "$ENVS" "$COMMITS" "$SEED"; do
 	[[ $v =~ ^[1-9][0-9]*$ ]] || { echo "make-platform: '$v' is not a positive integer" >&2; usage; }
 done
 [ "$ENVS" -le 20 ] || { echo "make-platform: at most 20 environments" >&2; exit 2; }
-[ "$TENANTS" -le 9999 ] && [ "$SERVICES" -le 9999 ] || { echo "make-platform: at most 9999 tenants and services" >&2; exit 2; }
+if [ "$TENANTS" -gt 9999 ] || [ "$SERVICES" -gt 9999 ]; then
+	echo "make-platform: at most 9999 tenants and services" >&2
+	exit 2
+fi
 if [ -e "$DIR" ] && [ -n "$(ls -A "$DIR")" ]; then
 	echo "make-platform: $DIR exists and is not empty" >&2
 	exit 2
@@ -72,7 +75,7 @@ first=$(TZ=UTC git -C "$DIR/repo" log -1 --date=format-local:%FT%TZ --format=%cd
 gitsize=$(du -sk "$DIR/repo/.git" | cut -f1)
 
 printf 'platform %s (%s tenants x %s services x %s environments, seed %s)\n' "$DIR" "$TENANTS" "$SERVICES" "$ENVS" "$SEED"
-printf '  repo      %s commits (%s on main: %s releases to the first environment, %s promotions,\n' \
+printf '  repo      %s commits (%s on main: %s new versions, %s promotions,\n' \
 	"$commits" "$((commits - side))" "$bumps" "$promotions"
 printf '            %s settings, %s docs, %s merges of %s pull-request commits), %s .. %s\n' \
 	"$settings" "$docs" "$merges" "$side" "$first" "$last"

@@ -23,6 +23,8 @@ packages=(
 	"clang:fuzz targets (libFuzzer) for the parsers"
 	"time:peak memory in the benchmarks (/usr/bin/time)"
 	"bc:arithmetic in the benchmark scripts"
+	"git:the FinPay example repo and the Git tests build real repositories"
+	"python3:JSON checks in the end-to-end tests, the benchmark platform generator"
 )
 
 missing=()

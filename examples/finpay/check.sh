@@ -36,20 +36,41 @@ g rev-parse -q --verify 'main^{commit}' >/dev/null || { echo "check.sh: $REPO ha
 FAILS=0
 fail() { echo "check.sh: $*" >&2; FAILS=$((FAILS + 1)); }
 
-# ---- the tip of main, unpacked ----
-SNAP=$(mktemp -d)
-trap 'rm -rf -- "$SNAP"' EXIT
-g archive main | tar -x -C "$SNAP"
-FP_ROOT=$SNAP
+# ---- blobs: one git cat-file for many ----
+declare -A CONTENT
+# read_blobs < "OID" lines: CONTENT[OID] = the blob (cat-file --batch's
+# output is "OID TYPE SIZE", SIZE bytes, a newline; LC_ALL=C makes bash's
+# read -N count bytes).
+read_blobs() {
+	local oid type size text
+	while read -r oid type size; do
+		[[ $type == blob ]] || { fail "cat-file: $oid $type"; return 1; }
+		IFS='' read -r -N "$size" text || true
+		CONTENT[$oid]=$text
+		IFS='' read -r _ || true
+	done < <(g cat-file --batch)
+}
+declare -A BLOB
+fp_load_blob() {
+	local b=${BLOB[$1]:-}
+	[[ -n $b ]] || return 1
+	FP_TEXT=${CONTENT[$b]}
+}
+
+# ---- the tip of main ----
+while read -r _ type blob path; do
+	[[ $type == blob ]] && BLOB[$path]=$blob
+done < <(g ls-tree -r main)
+read_blobs < <(printf '%s\n' "${BLOB[@]}")
 declare -A DESIRED SOURCE REPLICAS
 for cell in "${FP_CELLS[@]}"; do
-	if fp_desired "$cell" fp_load_dir; then
+	if fp_desired "$cell" fp_load_blob; then
 		DESIRED[$cell]=$FP_VERSION SOURCE[$cell]=$FP_FILE
 	else
 		fail "$cell: no desired version in the repo"
 		DESIRED[$cell]=none SOURCE[$cell]=-
 	fi
-	fp_desired_replicas "$cell" fp_load_dir || REPLY='?'
+	fp_desired_replicas "$cell" fp_load_blob || REPLY='?'
 	REPLICAS[$cell]=$REPLY
 done
 
@@ -74,7 +95,7 @@ for cell in "${FP_CELLS[@]}"; do
 		continue
 	fi
 	unset "SEEN[$key]"
-	img=
+	img=''
 	for pair in ${LIVE[$key]}; do [[ ${pair%%=*} == "$FP_CTR" ]] && img=${pair#*=}; done
 	if [[ -z $img ]]; then
 		fail "$cell: $FP_NS/$FP_DEP has no container $FP_CTR"
@@ -112,21 +133,21 @@ fi
 declare -A CHAINFILES TRACKED
 for cell in "${FP_CELLS[@]}"; do
 	fp_chain "$cell"
-	files=
+	chain=''
 	for loc in "${FP_CHAIN[@]}"; do
 		read -r _ file _ <<<"$loc"
-		files+=" $file"
+		chain+=" $file"
 		TRACKED[$file]+=" $cell"
 	done
-	CHAINFILES[$cell]=$files
+	CHAINFILES[$cell]=$chain
 done
 
 # One git log: every first-parent commit, oldest first, with its metadata
 # and the blobs of the tracked files it changed against its first parent.
 ORDER=()
 declare -A PARENTS AUTHOR DATE SUBJECT REVIEWED APPROVED CHANGES NEED
-commit=
-while IFS= read -r line; do
+commit=''
+while IFS='' read -r line; do
 	if [[ $line == $'\x1e'* ]]; then
 		IFS=$'\x1f' read -r commit parents author date subject reviewed approved <<<"${line#$'\x1e'}"
 		ORDER+=("$commit")
@@ -142,22 +163,10 @@ done < <(g log --first-parent --reverse --root --no-renames --diff-merges=first-
 	--format=$'\x1e%H\x1f%P\x1f%an\x1f%cs\x1f%s\x1f%(trailers:key=Reviewed-by,valueonly,separator=%x2C )\x1f%(trailers:key=Approved-by,valueonly,separator=%x2C )' main)
 
 # One git cat-file: the content of every blob those files ever had.
-declare -A CONTENT
-if ((${#NEED[@]})); then
-	while read -r oid type size; do
-		[[ $type == blob ]] || { fail "cat-file: $oid $type"; break; }
-		IFS= read -r -N "$size" text || true
-		CONTENT[$oid]=$text
-		IFS= read -r _ || true
-	done < <(printf '%s\n' "${!NEED[@]}" | g cat-file --batch)
-fi
+((${#NEED[@]} == 0)) || read_blobs < <(printf '%s\n' "${!NEED[@]}")
 
-declare -A BLOB PREVKEY PREVVER
-fp_load_blob() {
-	local b=${BLOB[$1]:-}
-	[[ -n $b ]] || return 1
-	FP_TEXT=${CONTENT[$b]}
-}
+BLOB=()
+declare -A PREVKEY PREVVER
 RELEASES=() # "commit cell old new file", oldest first
 TOUCHES=()  # "commit cell"
 for commit in "${ORDER[@]}"; do
@@ -170,7 +179,7 @@ for commit in "${ORDER[@]}"; do
 	done
 	for cell in "${FP_CELLS[@]}"; do
 		[[ -n ${dirty[$cell]:-} ]] || continue
-		key=
+		key=''
 		for f in ${CHAINFILES[$cell]}; do key+="${BLOB[$f]:--},"; done
 		[[ $key != "${PREVKEY[$cell]:-}" ]] || continue
 		PREVKEY[$cell]=$key
@@ -210,10 +219,33 @@ section_final_state() {
 	local cell note
 	for cell in "${FP_CELLS[@]}"; do
 		fp_target "$cell"
-		note=
+		note=''
 		[[ $cell == "$DRIFT_CELL" ]] && note="**drift**: live $DRIFT_LIVE, Git ${DESIRED[$cell]}"
 		[[ $cell == "$CRASH_CELL" ]] && note="**crash-loops** (crashLoop), version as in Git"
 		echo "| $cell | $FP_CLUSTER_ | $FP_NS / $FP_DEP | ${DESIRED[$cell]} | \`${SOURCE[$cell]}\` | ${LIVE_TAG[$cell]:-?} | ${REPLICAS[$cell]} | $note |"
+	done
+}
+
+section_env_differences() {
+	# Services (and tenants) whose desired versions are not the same in
+	# every environment, in promotion order.
+	local s t e cell seen line first
+	echo "| service | development | staging | production |"
+	echo "| --- | --- | --- | --- |"
+	for s in "${FP_SERVICES[@]}"; do
+		for t in "${FP_TENANTS[@]}" ""; do
+			[[ -z $t || $s == merchant-portal ]] || continue
+			[[ -n $t || $s != merchant-portal ]] || continue
+			line="| $s${t:+ ($t)} |" first='' seen=same
+			for e in "${FP_ENVS[@]}"; do
+				cell=$s/$e${t:+/$t}
+				if [[ -z ${DESIRED[$cell]:-} ]]; then line+=" — |"; continue; fi
+				line+=" ${DESIRED[$cell]} |"
+				[[ -z $first ]] && first=${DESIRED[$cell]}
+				[[ ${DESIRED[$cell]} == "$first" ]] || seen=differ
+			done
+			if [[ $seen == differ ]]; then echo "$line"; fi
+		done
 	done
 }
 
@@ -259,8 +291,8 @@ section_touches() {
 		[[ -n ${touched[$c]:-} && -z ${released[$c]:-} ]] || continue
 		side="—"
 		if [[ ${PARENTS[$c]} == *" "* ]]; then
-			side=
-			while IFS= read -r x; do side+="${side:+; }$x"; done < <(g log --reverse --format=%s "${PARENTS[$c]#* }" "^${PARENTS[$c]%% *}")
+			side=''
+			while IFS='' read -r x; do side+="${side:+; }$x"; done < <(g log --reverse --format=%s "${PARENTS[$c]#* }" "^${PARENTS[$c]%% *}")
 		fi
 		short "$c"
 		echo "| ${DATE[$c]} | $REPLY | ${SUBJECT[$c]} | $side | ${touched[$c]} |"
@@ -303,13 +335,15 @@ print_section() {
 	case $1 in
 	summary) section_summary ;;
 	final-state) section_final_state ;;
+	env-differences) section_env_differences ;;
 	releases-payments-api-production) section_releases payments-api/production ;;
 	no-version-change) section_touches ;;
 	release-counts) section_counts ;;
 	*) return 1 ;;
 	esac
+	return 0
 }
-SECTIONS=(summary final-state releases-payments-api-production no-version-change release-counts)
+SECTIONS=(summary final-state env-differences releases-payments-api-production no-version-change release-counts)
 
 if [[ $mode == print ]]; then
 	for s in "${SECTIONS[@]}"; do
@@ -321,10 +355,21 @@ if [[ $mode == print ]]; then
 	exit $((FAILS > 0))
 fi
 
-README=$HERE/README.md
+# The README's sections: NAME -> the lines between its markers.
+declare -A HAVE
+name=''
+while IFS='' read -r line; do
+	if [[ $line =~ ^'<!-- check.sh: '([a-z0-9-]+)' -->'$ ]]; then
+		name=${BASH_REMATCH[1]}
+		[[ $name != end ]] || name=''
+		[[ -z $name ]] || HAVE[$name]=
+	elif [[ -n $name ]]; then
+		HAVE[$name]+=${HAVE[$name]:+$'\n'}$line
+	fi
+done <"$HERE/README.md"
 for s in "${SECTIONS[@]}"; do
 	want=$(print_section "$s")
-	have=$(sed -n "/^<!-- check.sh: $s -->\$/,/^<!-- check.sh: end -->\$/p" "$README" | sed '1d;$d')
+	have=${HAVE[$s]:-}
 	if [[ -z $have ]]; then
 		fail "README.md has no section '$s'"
 	elif [[ $want != "$have" ]]; then

@@ -11,6 +11,7 @@
 # Functions return results in globals (REPLY, FP_*) rather than on stdout,
 # so that callers need no $(...) subshells: forks are what makes shell
 # slow. Sourced, never run. Needs bash 4.4.
+# shellcheck disable=SC2034 # the FP_* results are read by the callers
 
 FP_ENVS=(development staging production)
 declare -A FP_SHORT=([development]=dev [staging]=stg [production]=prod)
@@ -97,7 +98,7 @@ fp_unquote() {
 
 # fp_image_tag REF: REPLY = its tag, else its digest, else latest.
 fp_image_tag() {
-	local ref=$1 name digest=
+	local ref=$1 name digest=''
 	if [[ $ref == *@* ]]; then digest=${ref#*@} ref=${ref%%@*}; fi
 	name=${ref##*/}
 	if [[ $name == *:* ]]; then
@@ -111,7 +112,7 @@ fp_image_tag() {
 
 fp_read_helm_tag() {
 	local line in_image=0
-	while IFS= read -r line; do
+	while IFS='' read -r line; do
 		case $line in
 		image:*) in_image=1 ;;
 		[![:space:]#]*) in_image=0 ;;
@@ -126,7 +127,7 @@ fp_read_helm_tag() {
 
 fp_read_app_version() {
 	local line
-	while IFS= read -r line; do
+	while IFS='' read -r line; do
 		if [[ $line =~ ^appVersion:\ +(.*)$ ]]; then
 			fp_unquote "${BASH_REMATCH[1]}"
 			return 0
@@ -137,7 +138,7 @@ fp_read_app_version() {
 
 fp_read_kustomize() {
 	local want=$1 line in_images=0 hit=0
-	while IFS= read -r line; do
+	while IFS='' read -r line; do
 		case $line in
 		images:*) in_images=1 hit=0 ;;
 		[![:space:]#]*) in_images=0 hit=0 ;;
@@ -157,10 +158,10 @@ fp_read_kustomize() {
 }
 
 fp_read_manifest_image() {
-	local want=$1 line kind= name= in_meta=0 ctr=
-	while IFS= read -r line; do
+	local want=$1 line kind='' name='' in_meta=0 ctr=''
+	while IFS='' read -r line; do
 		case $line in
-		---*) kind= name= in_meta=0 ctr= ;;
+		---*) kind='' name='' in_meta=0 ctr='' ;;
 		kind:*) fp_unquote "${line#kind:}" && kind=$REPLY ;;
 		metadata:*) in_meta=1 ;;
 		[![:space:]#]*) in_meta=0 ;;
@@ -197,7 +198,7 @@ fp_read() {
 FP_ROOT=.
 fp_load_dir() {
 	[[ -f $FP_ROOT/$1 ]] || return 1
-	IFS= read -r -d '' FP_TEXT <"$FP_ROOT/$1" || true
+	IFS='' read -r -d '' FP_TEXT <"$FP_ROOT/$1" || true
 }
 
 # fp_desired CELL LOADER: FP_VERSION and FP_FILE (the file it came from)
@@ -213,7 +214,7 @@ fp_desired() {
 		FP_VERSION=$REPLY FP_FILE=$file
 		return 0
 	done
-	FP_VERSION= FP_FILE=
+	FP_VERSION='' FP_FILE=''
 	return 1
 }
 
@@ -231,7 +232,7 @@ fp_desired_replicas() {
 	fraud-detector | merchant-api)
 		if "$2" "apps/$s/overlays/$e/kustomization.yaml"; then
 			local in=0 hit=0
-			while IFS= read -r line; do
+			while IFS='' read -r line; do
 				case $line in
 				replicas:*) in=1 ;;
 				[![:space:]#]*) in=0 ;;
@@ -273,16 +274,16 @@ fp_desired_replicas() {
 #   "namespace deployment replicas crash container=image [container=image...]"
 # (crash is "crash" when crashLoop is set, else "-").
 fp_scenario_deployments() {
-	local line ns= section= dep= reps=1 crash=- imgs=() ctr=
+	local line ns='' section='' dep='' reps=1 crash=- imgs=() ctr=''
 	_fp_flush() {
 		[[ -n $dep ]] && echo "$ns $dep $reps $crash ${imgs[*]}"
-		dep= reps=1 crash=- imgs=() ctr=
+		dep='' reps=1 crash=- imgs=() ctr=''
 	}
-	while IFS= read -r line; do
+	while IFS='' read -r line; do
 		case $line in
-		'  - name: '*) _fp_flush; ns=${line#  - name: } section= ;;
+		'  - name: '*) _fp_flush; ns=${line#  - name: } section='' ;;
 		'    '[a-z]*:*) _fp_flush; section=${line#    } section=${section%%:*} ;;
-		[![:space:]#]*) _fp_flush; ns= section= ;;
+		[![:space:]#]*) _fp_flush; ns='' section='' ;;
 		*)
 			[[ $section == deployments ]] || continue
 			if [[ $line =~ ^\ {6}-\ name:\ +(.*)$ ]]; then

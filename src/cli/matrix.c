@@ -181,8 +181,11 @@ static void print_table(const struct platform *p, const struct vec *cells)
 				row[ei + 1] = c ? cell_text(c) : xstrdup("");
 				any = any || c;
 			}
-			row[0] = tn ? str_printf("  %s/%s", s->name, tn->name)
-				    : xstrdup(s->name);
+			/* Tenants indented under their service's summary
+			 * row (alone with --tenant: service/tenant). */
+			row[0] = !tn ? xstrdup(s->name)
+				 : p->t ? str_printf("%s/%s", s->name, tn->name)
+					: str_printf("  %s", tn->name);
 			if (any)
 				table_add(&t, (const char *const *)row);
 			for (size_t c = 0; c < ncols; c++)

@@ -49,8 +49,8 @@ struct githist_step {
 	const git_oid *commit;
 	const git_oid *parent; /* first parent; NULL for a root commit */
 	unsigned nparents;
-	int64_t time;	       /* committer time */
-	size_t nchanges;			/* at least 1 */
+	int64_t time;			      /* committer time */
+	size_t nchanges;		      /* at least 1 */
 	const struct githist_change *changes; /* by path index */
 };
 

@@ -564,7 +564,8 @@ static void at_problem(struct ctx *c, const char *where, const char *fmt, ...)
  * same node in other cells is said once, for the first: a variable that no
  * tenant has is one mistake, not one per tenant and environment. */
 static void cell_problem(struct ctx *c, const char *where, const char *cell,
-			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+			 const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 static void cell_problem(struct ctx *c, const char *where, const char *cell,
 			 const char *fmt, ...)
 {

@@ -10,6 +10,7 @@
  */
 #include "model/model.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,10 +23,16 @@
 /* Version files are small; a big one is a mistake or an attack. */
 #define VERSION_FILE_MAX ((size_t)4 << 20)
 
+/* Parsed files kept at most: a long history walk would otherwise keep
+ * every version of every file it ever looked at. */
+#define FILES_CACHED 4096
+
 struct parsed {
-	json_t *docs;	    /* array of documents, or NULL */
-	struct yaml_pos *pos;
-	char *error;	    /* why the file could not be read or parsed */
+	json_t *docs;	      /* array of documents, or NULL */
+	struct yaml_pos *pos; /* loaded only for an error message */
+	char *error;	      /* why the file could not be read or parsed */
+	git_oid blob;
+	char *path;
 };
 
 struct model_files {
@@ -46,6 +53,7 @@ static void free_parsed(void *p)
 	json_decref(x->docs);
 	yaml_pos_free(x->pos);
 	free(x->error);
+	free(x->path);
 	free(x);
 }
 
@@ -68,7 +76,13 @@ static struct parsed *parse_file(struct model_files *f, const git_oid *blob,
 		free(key);
 		return p;
 	}
+	if (f->cache.len >= FILES_CACHED) {
+		map_free(&f->cache, free_parsed);
+		memset(&f->cache, 0, sizeof f->cache);
+	}
 	p = xcalloc(1, sizeof *p);
+	p->blob = *blob;
+	p->path = xstrdup(path);
 	struct buf content = BUF_INIT;
 	struct err e;
 	if (f->src.blob(f->src.arg, blob, &content, &e) != ST_OK)
@@ -81,8 +95,10 @@ static struct parsed *parse_file(struct model_files *f, const git_oid *blob,
 			.max_bytes = VERSION_FILE_MAX,
 			.flags = YAML_ALL,
 		};
+		/* Without positions: recording every node's path costs more
+		 * than the parse, and they are only wanted for a message. */
 		p->docs = yaml_load_ex(path, buf_str(&content), content.len,
-				       &opts, &p->pos, &e);
+				       &opts, NULL, &e);
 		if (!p->docs)
 			p->error = xstrdup(e.msg);
 	}
@@ -90,6 +106,47 @@ static struct parsed *parse_file(struct model_files *f, const git_oid *blob,
 	map_put(&f->cache, key, p);
 	free(key);
 	return p;
+}
+
+/* The node positions of a parsed file, loaded on first use. */
+static const struct yaml_pos *positions(struct model_files *f,
+					struct parsed *p)
+{
+	if (!p->pos) {
+		struct buf content = BUF_INIT;
+		struct err e;
+		struct yaml_opts opts = {
+			.max_bytes = VERSION_FILE_MAX,
+			.flags = YAML_ALL,
+		};
+		if (f->src.blob(f->src.arg, &p->blob, &content, &e) == ST_OK) {
+			json_t *docs = yaml_load_ex(p->path, buf_str(&content),
+						    content.len, &opts, &p->pos,
+						    &e);
+			json_decref(docs);
+		}
+		buf_free(&content);
+	}
+	return p->pos;
+}
+
+/* "file:line:col: message" about the node at where; just "file:
+ * message" when the positions cannot be had. */
+static char *located(struct model_files *f, struct parsed *p,
+		     const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static char *located(struct model_files *f, struct parsed *p,
+		     const char *where, const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	const struct yaml_pos *pos = positions(f, p);
+	if (!pos)
+		buf_printf(&msg, "%s: ", p->path);
+	va_list ap;
+	va_start(ap, fmt);
+	yaml_pos_vbprintf(&msg, pos, where, false, fmt, ap);
+	va_end(ap);
+	return buf_detach(&msg);
 }
 
 void model_desired_clear(struct model_desired *d)
@@ -186,27 +243,27 @@ void model_eval(struct model_files *f, const struct model_cell *c,
 		if (node_path.len && node_path.data[0] != '[')
 			buf_putc(&where, '.');
 		buf_puts(&where, buf_str(&node_path));
-		if (r == LOCATE_FOUND) {
+		if (r == LOCATE_FOUND &&
+		    (json_is_null(node) ||
+		     (json_is_string(node) && !*json_string_value(node)))) {
+			/* Helm's "tag: \"\"" means "the chart's default":
+			 * the chain goes on. */
+			buf_printf(&tried, "%s: %s is empty", path, ltext);
+		} else if (r == LOCATE_FOUND) {
 			struct buf v = BUF_INIT;
 			buf_clear(&why);
 			if (locator_version(node, l->image, &v, &why)) {
 				d->version = buf_detach(&v);
 				d->source = (int)i;
 			} else {
-				struct buf msg = BUF_INIT;
-				yaml_pos_bprintf(&msg, p->pos, buf_str(&where),
-						 false,
-						 "%s: %s is %s, not a version",
-						 c->key, ltext, buf_str(&why));
-				d->error = buf_detach(&msg);
+				d->error = located(f, p, buf_str(&where),
+						   "%s: %s is %s, not a version",
+						   c->key, ltext, buf_str(&why));
 			}
 			buf_free(&v);
 		} else if (r == LOCATE_MISMATCH) {
-			struct buf msg = BUF_INIT;
-			yaml_pos_bprintf(&msg, p->pos, buf_str(&where), false,
-					 "%s: %s: %s", c->key, ltext,
-					 buf_str(&why));
-			d->error = buf_detach(&msg);
+			d->error = located(f, p, buf_str(&where), "%s: %s: %s",
+					   c->key, ltext, buf_str(&why));
 		} else
 			buf_printf(&tried, "%s: %s", path, buf_str(&why));
 		free(ltext);

@@ -49,6 +49,16 @@ expect_match "lint counts the cells" "$out" "3 environments, 2 tenants, 6 servic
 
 # ---- matrix -------------------------------------------------------------------
 
+# Git's own answer: first-parent commits where the production tag changed.
+git_releases() {
+	local f=charts/payments-api/values-production.yaml c prev=""
+	g rev-list --first-parent --reverse main -- "$f" | while read -r c; do
+		v=$(g show "$c:$f" 2>/dev/null | sed -n 's/^  tag: "\(.*\)"/\1/p')
+		[ "$v" != "$prev" ] && printf '%s %s\n' "$c" "$v"
+		prev=$v
+	done | tac
+}
+
 json=$(op matrix --json)
 expect_eq "matrix --json exits 0" $? 0
 row() { printf '%s\n' "$json" | json_tsv doc cell desired live sync health | awk -F'\t' -v c="$1" '$1 == c'; }
@@ -67,12 +77,14 @@ expect_eq "desired payments-api/production is Git's" "$(row payments-api/product
 	"$(g show main:charts/payments-api/values-production.yaml | sed -n 's/^  tag: "\(.*\)"/\1/p')"
 last=$(printf '%s\n' "$json" | json_tsv doc cell lastChange.commit lastChange.author | grep '^payments-api/production')
 expect_eq "last change of payments-api/production" "$(printf '%s' "$last" | cut -f2)" \
-	"$(g log --first-parent -1 --format=%H -- charts/payments-api/values-production.yaml)"
+	"$(git_releases | head -n 1 | cut -d' ' -f1)"
 
 table=$(op matrix)
 expect_match "the table names the drift" "$table" "ledger-service/development +OutOfSync +Healthy +live 3.5.0-rc.1, Git 3.4.0"
 expect_match "the table shows the crash-loop" "$table" "fraud-detector/staging +Synced +Degraded +pod fraud-detector-"
-expect_match "tenants expand under their service" "$table" "  merchant-portal/euroshop"
+expect_eq "tenants expand under their service" \
+	"$(printf '%s\n' "$table" | grep -A2 '^merchant-portal ' | awk '{printf "%s ", $1}')" "merchant-portal acme euroshop "
+expect_match "a tenant's row" "$table" "^  euroshop +4.7.0 ok synced +4.7.0 ok synced +4.6.3 ok synced"
 width=$(printf '%s\n' "$table" | sed -n '1,/^$/p' | awk '{ if (length > w) w = length } END { print w }')
 [ "$width" -le 80 ] && pass "the matrix fits 80 columns ($width)" || fail "the matrix is $width wide"
 op matrix --check >/dev/null 2>"$T/check.err"
@@ -105,15 +117,6 @@ expect_match "logs of a cell" "$logs" "payments-api"
 
 # ---- history ------------------------------------------------------------------
 
-# Git's own answer: first-parent commits where the production tag changed.
-git_releases() {
-	local f=charts/payments-api/values-production.yaml c prev=""
-	g rev-list --first-parent --reverse main -- "$f" | while read -r c; do
-		v=$(g show "$c:$f" 2>/dev/null | sed -n 's/^  tag: "\(.*\)"/\1/p')
-		[ "$v" != "$prev" ] && printf '%s %s\n' "$c" "$v"
-		prev=$v
-	done | tac
-}
 hist=$(op history --env production --service payments-api --json)
 expect_eq "history = the commits where the value changed" \
 	"$(printf '%s\n' "$hist" | json_tsv doc commit to | tr '\t' ' ')" "$(git_releases)"

@@ -199,8 +199,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct model *m = (struct model *)1;
 	struct buf problems = BUF_INIT;
-	enum status st =
-	    model_parse("opsdeck.yaml", (const char *)data, size, &m, &problems);
+	enum status st = model_parse("opsdeck.yaml", (const char *)data, size,
+				     &m, &problems);
 	if (st != ST_OK) {
 		CHECK(!m);
 		CHECK(problems.len > 0);

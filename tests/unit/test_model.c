@@ -51,7 +51,8 @@ static size_t assert_located_lines(const char *problems)
 	for (const char *s = problems; *s; n++) {
 		const char *nl = strchr(s, '\n');
 		if (!nl)
-			fail_msg("problems do not end with a newline: \"%s\"", s);
+			fail_msg("problems do not end with a newline: \"%s\"",
+				 s);
 		int line = 0, col = 0, used = 0;
 		if (strncmp(s, "opsdeck.yaml:", 13) ||
 		    sscanf(s + 13, "%d:%d: %n", &line, &col, &used) != 2 ||
@@ -79,7 +80,8 @@ static struct model *parse_ok(const char *text)
 {
 	struct model *m = NULL;
 	struct buf p = BUF_INIT;
-	enum status st = model_parse("opsdeck.yaml", text, strlen(text), &m, &p);
+	enum status st =
+	    model_parse("opsdeck.yaml", text, strlen(text), &m, &p);
 	if (st != ST_OK)
 		fail_msg("status %s for:\n%s\nproblems:\n%s", status_name(st),
 			 text, buf_str(&p));
@@ -94,7 +96,8 @@ static char *parse_fails(const char *text)
 {
 	struct model *m = (struct model *)1;
 	struct buf p = BUF_INIT;
-	enum status st = model_parse("opsdeck.yaml", text, strlen(text), &m, &p);
+	enum status st =
+	    model_parse("opsdeck.yaml", text, strlen(text), &m, &p);
 	if (st != ST_ERR_PARSE)
 		fail_msg("status %s for:\n%s\nproblems:\n%s", status_name(st),
 			 text, buf_str(&p));
@@ -390,8 +393,8 @@ static void test_defaults(void **state)
 		const char *name, *short_;
 		bool protected_;
 	} envs[] = {
-	    {"dev", "dev", false},	     {"prod", "p", true},
-	    {"live", "production", true},    {"qa", "q", false},
+	    {"dev", "dev", false},	  {"prod", "p", true},
+	    {"live", "production", true}, {"qa", "q", false},
 	    {"staging", "stg", true},
 	};
 	assert_int_equal(m->envs.len, LEN(envs));
@@ -409,8 +412,8 @@ static void test_defaults(void **state)
 	assert_false(s->tenanted);
 	assert_null(s->container);
 	assert_int_equal(m->cells.len, 5);
-	assert_string_equal(((struct model_cell *)m->cells.items[1])->namespace_,
-			    "api-p");
+	assert_string_equal(
+	    ((struct model_cell *)m->cells.items[1])->namespace_, "api-p");
 	assert_string_equal(m->runbooks, "runbooks/");
 	assert_null(m->policy);
 	model_free(m);
@@ -466,8 +469,8 @@ static void test_subsets(void **state)
 	};
 	assert_int_equal(m->cells.len, LEN(keys));
 	for (size_t i = 0; i < LEN(keys); i++)
-		assert_string_equal(((struct model_cell *)m->cells.items[i])->key,
-				    keys[i]);
+		assert_string_equal(
+		    ((struct model_cell *)m->cells.items[i])->key, keys[i]);
 	model_free(m);
 }
 
@@ -517,8 +520,8 @@ static void test_kube_names(void **state)
 		    cases[i].workload, cases[i].ns, cases[i].container);
 		struct model *m = NULL;
 		struct buf p = BUF_INIT;
-		enum status st = model_parse("opsdeck.yaml", text, strlen(text),
-					     &m, &p);
+		enum status st =
+		    model_parse("opsdeck.yaml", text, strlen(text), &m, &p);
 		if ((st == ST_OK) != cases[i].ok)
 			fail_msg("%s %s %s: %s %s", cases[i].workload,
 				 cases[i].ns, cases[i].container,
@@ -566,15 +569,13 @@ static const struct {
     {"just text\n",
      "opsdeck.yaml:1:1: opsdeck.yaml must be a mapping with environments "
      "and services, not a string\n"},
-    {"",
-     "opsdeck.yaml:1:1: opsdeck.yaml must be a mapping with environments "
-     "and services, not empty\n"},
+    {"", "opsdeck.yaml:1:1: opsdeck.yaml must be a mapping with environments "
+	 "and services, not empty\n"},
     {"# nothing\n",
      "opsdeck.yaml:1:1: opsdeck.yaml must be a mapping with environments "
      "and services, not empty\n"},
-    {"tenants: []\n",
-     "opsdeck.yaml:1:1: opsdeck.yaml needs 'environments'\n"
-     "opsdeck.yaml:1:1: opsdeck.yaml needs 'services'\n"},
+    {"tenants: []\n", "opsdeck.yaml:1:1: opsdeck.yaml needs 'environments'\n"
+		      "opsdeck.yaml:1:1: opsdeck.yaml needs 'services'\n"},
     {"environments: []\nservices: []\n",
      "opsdeck.yaml:1:15: environments must list at least one\n"
      "opsdeck.yaml:2:11: services must list at least one\n"},
@@ -709,16 +710,15 @@ static const struct {
      "name)\n"},
 
     /* tenants */
-    {ENVS
-     "tenants:\n"
-     "  - name: acme\n"
-     "    titl: Acme\n"
-     "    tags: [a, 1, {b: c}]\n"
-     "  - name: acme\n"
-     "  - title: no name\n"
-     "    tags: x\n"
-     "    variables: {Y: [1]}\n"
-     "  - [acme]\n" SVC_START SVC_REST,
+    {ENVS "tenants:\n"
+	  "  - name: acme\n"
+	  "    titl: Acme\n"
+	  "    tags: [a, 1, {b: c}]\n"
+	  "  - name: acme\n"
+	  "  - title: no name\n"
+	  "    tags: x\n"
+	  "    variables: {Y: [1]}\n"
+	  "  - [acme]\n" SVC_START SVC_REST,
      "opsdeck.yaml:8:5: unknown key 'titl' in a tenant (did you mean "
      "'title'?)\n"
      "opsdeck.yaml:9:15: a tag must be a string, not a number\n"
@@ -754,8 +754,8 @@ static const struct {
      "opsdeck.yaml:8:5: a service needs 'version'\n"
      "opsdeck.yaml:9:5: a service must be a mapping, not a number\n"},
     {ENVS SVC_START "    team: [a]\n    tenanted: \"yes\"\n"
-     "    workload: 5\n    namespace: {}\n    container: 7\n"
-     "    version: {file: v.yaml, path: tag}\n",
+		    "    workload: 5\n    namespace: {}\n    container: 7\n"
+		    "    version: {file: v.yaml, path: tag}\n",
      "opsdeck.yaml:8:11: team must be a string, not a list\n"
      "opsdeck.yaml:9:15: tenanted must be true or false, not a string\n"
      "opsdeck.yaml:10:15: workload must be a string, not a number\n"
@@ -765,45 +765,45 @@ static const struct {
      "opsdeck.yaml:11:5: service 'api' is defined twice\n"},
     /* a duplicate of a service with problems of its own */
     {ENVS SVC_START "    workload: pod/api\n"
-     "    namespace: api\n"
-     "    version: {file: v.yaml, path: tag}\n"
-     "  - name: api\n" SVC_REST,
+		    "    namespace: api\n"
+		    "    version: {file: v.yaml, path: tag}\n"
+		    "  - name: api\n" SVC_REST,
      "opsdeck.yaml:8:15: workload kind 'pod': use deployment, statefulset "
      "or daemonset\n"
      "opsdeck.yaml:11:5: service 'api' is defined twice\n"},
 
     /* workloads */
     {ENVS SVC_START "    workload: api\n"
-     "    namespace: api\n"
-     "    version: {file: v.yaml, path: tag}\n",
+		    "    namespace: api\n"
+		    "    version: {file: v.yaml, path: tag}\n",
      "opsdeck.yaml:8:15: workload must be KIND/NAME, e.g. deployment/api\n"},
     {ENVS SVC_START "    workload: \"deployment/\"\n"
-     "    namespace: api\n"
-     "    version: {file: v.yaml, path: tag}\n",
+		    "    namespace: api\n"
+		    "    version: {file: v.yaml, path: tag}\n",
      "opsdeck.yaml:8:15: workload must be KIND/NAME, e.g. "
      "deployment/deployment/\n"},
     {ENVS SVC_START "    workload: \"\"\n"
-     "    namespace: \"\"\n"
-     "    version: {file: v.yaml, path: tag}\n",
+		    "    namespace: \"\"\n"
+		    "    version: {file: v.yaml, path: tag}\n",
      "opsdeck.yaml:8:15: workload must not be empty\n"
      "opsdeck.yaml:9:16: namespace must not be empty\n"},
     {ENVS SVC_START "    workload: job/api\n"
-     "    namespace: api\n"
-     "    version: {file: v.yaml, path: tag}\n",
+		    "    namespace: api\n"
+		    "    version: {file: v.yaml, path: tag}\n",
      "opsdeck.yaml:8:15: workload kind 'job': use deployment, statefulset "
      "or daemonset\n"},
     /* both the kind and the name's template are checked */
     {ENVS SVC_START "    workload: \"pod/{{ env.nmae }}\"\n"
-     "    namespace: api\n"
-     "    version: {file: v.yaml, path: tag}\n",
+		    "    namespace: api\n"
+		    "    version: {file: v.yaml, path: tag}\n",
      "opsdeck.yaml:8:15: workload kind 'pod': use deployment, statefulset "
      "or daemonset\n"
      "opsdeck.yaml:8:15: unknown name 'env.nmae' in template (env.name, "
      "env.short, env.cluster, service.name, service.team, tenant.name, "
      "tenant.title, vars.NAME)\n"},
     {ENVS SVC_START "    workload: \"deployment/API_{{ env.name }}\"\n"
-     "    namespace: api\n"
-     "    version: {file: v.yaml, path: tag}\n",
+		    "    namespace: api\n"
+		    "    version: {file: v.yaml, path: tag}\n",
      "opsdeck.yaml:8:15: api/dev: workload name 'API_dev' is not a valid "
      "Kubernetes name\n"
      "opsdeck.yaml:8:15: api/prod: workload name 'API_prod' is not a "
@@ -811,11 +811,11 @@ static const struct {
 
     /* templates */
     {ENVS SVC_START "    workload: deployment/api\n"
-     "    namespace: \"api-{{ env.nmae }}\"\n"
-     "    container: \"{{ service.nmae }}-{{ tenant.titel }}\"\n"
-     "    version:\n"
-     "      file: \"{{ vars }}/v.yaml\"\n"
-     "      path: tag\n",
+		    "    namespace: \"api-{{ env.nmae }}\"\n"
+		    "    container: \"{{ service.nmae }}-{{ tenant.titel }}\"\n"
+		    "    version:\n"
+		    "      file: \"{{ vars }}/v.yaml\"\n"
+		    "      path: tag\n",
      "opsdeck.yaml:9:16: unknown name 'env.nmae' in template (env.name, "
      "env.short, env.cluster, service.name, service.team, tenant.name, "
      "tenant.title, vars.NAME)\n"
@@ -828,7 +828,8 @@ static const struct {
      "opsdeck.yaml:12:13: unknown name 'vars' in template (env.name, "
      "env.short, env.cluster, service.name, service.team, tenant.name, "
      "tenant.title, vars.NAME)\n"},
-    {ENVS TENANTS SVC_START "    workload: \"deployment/api-{{ tenant.name }}\"\n"
+    {ENVS TENANTS SVC_START
+     "    workload: \"deployment/api-{{ tenant.name }}\"\n"
      "    namespace: \"api-{{ tenant.title }}\"\n"
      "    version:\n"
      "      file: \"{{ tenant.name }}/v.yaml\"\n"
@@ -839,11 +840,11 @@ static const struct {
      "opsdeck.yaml:14:13: 'tenant.name' in a service that is not "
      "tenanted\n"},
     {ENVS SVC_START "    workload: \"deployment/{{ env.name \"\n"
-     "    namespace: \"api }}\"\n"
-     "    container: \"{{ }}\"\n"
-     "    version:\n"
-     "      file: \"a/{{ env.name }}/{{ x y }}\"\n"
-     "      path: tag\n",
+		    "    namespace: \"api }}\"\n"
+		    "    container: \"{{ }}\"\n"
+		    "    version:\n"
+		    "      file: \"a/{{ env.name }}/{{ x y }}\"\n"
+		    "      path: tag\n",
      "opsdeck.yaml:8:15: template: unclosed '{{' (at character 1)\n"
      "opsdeck.yaml:9:16: template: stray '}}' (at character 5)\n"
      "opsdeck.yaml:10:16: template: empty name in '{{ }}' (at character "
@@ -854,8 +855,7 @@ static const struct {
     /* a variable a cell does not have, said once per template */
     {"environments:\n"
      "  - {name: dev, cluster: c1, variables: {Region: eu}}\n"
-     "  - {name: prod, cluster: c2}\n" TENANTS SVC_START
-     "    tenanted: true\n"
+     "  - {name: prod, cluster: c2}\n" TENANTS SVC_START "    tenanted: true\n"
      "    workload: \"deployment/api-{{ tenant.name }}\"\n"
      "    namespace: \"api-{{ vars.Region }}\"\n"
      "    version:\n"
@@ -866,14 +866,14 @@ static const struct {
 
     /* locators */
     {ENVS SVC_START "    workload: deployment/api\n"
-     "    namespace: api\n"
-     "    version:\n"
-     "      - fil: a.yaml\n"
-     "        path: tag\n"
-     "      - file: 5\n"
-     "        path: [tag]\n"
-     "      - a.yaml\n"
-     "      - {}\n",
+		    "    namespace: api\n"
+		    "    version:\n"
+		    "      - fil: a.yaml\n"
+		    "        path: tag\n"
+		    "      - file: 5\n"
+		    "        path: [tag]\n"
+		    "      - a.yaml\n"
+		    "      - {}\n",
      "opsdeck.yaml:11:9: unknown key 'fil' in a version locator (did you "
      "mean 'file'?)\n"
      "opsdeck.yaml:11:9: a version locator needs 'file'\n"
@@ -884,27 +884,27 @@ static const struct {
      "opsdeck.yaml:16:9: a version locator needs 'file'\n"
      "opsdeck.yaml:16:9: a version locator needs 'path'\n"},
     {ENVS SVC_START "    workload: deployment/api\n"
-     "    namespace: api\n"
-     "    version: []\n",
+		    "    namespace: api\n"
+		    "    version: []\n",
      "opsdeck.yaml:10:14: version needs at least one locator\n"},
     {ENVS SVC_START "    workload: deployment/api\n"
-     "    namespace: api\n"
-     "    version:\n"
-     "      - {file: a.yaml, path: \"images[name=kyc.newTag\"}\n"
-     "      - {file: a.yaml, path: \"image..tag\"}\n"
-     "      - {file: a.yaml, path: \"\"}\n",
+		    "    namespace: api\n"
+		    "    version:\n"
+		    "      - {file: a.yaml, path: \"images[name=kyc.newTag\"}\n"
+		    "      - {file: a.yaml, path: \"image..tag\"}\n"
+		    "      - {file: a.yaml, path: \"\"}\n",
      "opsdeck.yaml:11:30: path: ']' expected (at character 23)\n"
      "opsdeck.yaml:12:30: path: empty key (at character 7)\n"
      "opsdeck.yaml:13:30: path must not be empty\n"},
     {ENVS SVC_START "    workload: deployment/api\n"
-     "    namespace: api\n"
-     "    version:\n"
-     "      - {file: /abs/v.yaml, path: tag}\n"
-     "      - {file: a/../v.yaml, path: tag}\n"
-     "      - {file: \"a\\\\b.yaml\", path: tag}\n"
-     "      - {file: \"a//b.yaml\", path: tag}\n"
-     "      - {file: \"dir/\", path: tag}\n"
-     "      - {file: \"a/\\u007f.yaml\", path: tag}\n",
+		    "    namespace: api\n"
+		    "    version:\n"
+		    "      - {file: /abs/v.yaml, path: tag}\n"
+		    "      - {file: a/../v.yaml, path: tag}\n"
+		    "      - {file: \"a\\\\b.yaml\", path: tag}\n"
+		    "      - {file: \"a//b.yaml\", path: tag}\n"
+		    "      - {file: \"dir/\", path: tag}\n"
+		    "      - {file: \"a/\\u007f.yaml\", path: tag}\n",
      "opsdeck.yaml:11:16: file must be a path inside the repo (no leading "
      "'/', no '..')\n"
      "opsdeck.yaml:12:16: file must be a path inside the repo (no leading "
@@ -919,15 +919,16 @@ static const struct {
      "'/', no '..')\n"},
     /* a rendered path, per cell */
     {ENVS SVC_START "    workload: deployment/api\n"
-     "    namespace: api\n"
-     "    version:\n"
-     "      file: \"{{ env.name }}/../v.yaml\"\n"
-     "      path: tag\n",
+		    "    namespace: api\n"
+		    "    version:\n"
+		    "      file: \"{{ env.name }}/../v.yaml\"\n"
+		    "      path: tag\n",
      "opsdeck.yaml:11:13: api/dev: file 'dev/../v.yaml' is not a path "
      "inside the repo\n"
      "opsdeck.yaml:11:13: api/prod: file 'prod/../v.yaml' is not a path "
      "inside the repo\n"},
-    {ENVS SVC_START "    workload: deployment/api\n"
+    {ENVS SVC_START
+     "    workload: deployment/api\n"
      "    namespace: api\n"
      "    version:\n"
      "      - {file: a.yaml, path: tag, document: -1}\n"
@@ -948,7 +949,8 @@ static const struct {
     /* subsets */
     {ENVS TENANTS SVC_START "    tenants: [acme]\n" SVC_REST,
      "opsdeck.yaml:11:5: tenants in a service that is not tenanted\n"},
-    {ENVS TENANTS SVC_START "    tenanted: true\n"
+    {ENVS TENANTS SVC_START
+     "    tenanted: true\n"
      "    tenants: [acme, gamma, 5]\n"
      "    environments: [dev, staging]\n"
      "    workload: \"deployment/api-{{ tenant.name }}\"\n"
@@ -957,7 +959,8 @@ static const struct {
      "opsdeck.yaml:13:25: no environment named 'staging'\n"
      "opsdeck.yaml:12:21: no tenant named 'gamma'\n"
      "opsdeck.yaml:12:28: tenant names must be strings\n"},
-    {ENVS TENANTS SVC_START "    tenanted: true\n"
+    {ENVS TENANTS SVC_START
+     "    tenanted: true\n"
      "    tenants: []\n"
      "    environments: []\n"
      "    workload: \"deployment/api-{{ tenant.name }}\"\n"
@@ -970,13 +973,14 @@ static const struct {
     {ENVS SVC_START "    environments: dev\n" SVC_REST,
      "opsdeck.yaml:8:19: environments must be a list, not a string\n"},
     {ENVS SVC_START "    tenanted: true\n"
-     "    workload: \"deployment/api-{{ tenant.name }}\"\n"
-     "    namespace: api\n"
-     "    version: {file: v.yaml, path: tag}\n",
+		    "    workload: \"deployment/api-{{ tenant.name }}\"\n"
+		    "    namespace: api\n"
+		    "    version: {file: v.yaml, path: tag}\n",
      "opsdeck.yaml:7:5: a tenanted service, but no tenants defined\n"},
 
     /* rendered names */
-    {ENVS TENANTS SVC_START "    tenanted: true\n"
+    {ENVS TENANTS SVC_START
+     "    tenanted: true\n"
      "    workload: \"deployment/api-{{ tenant.name }}\"\n"
      "    namespace: Api\n"
      "    container: \"{{ tenant.title }}_c\"\n"
@@ -990,8 +994,8 @@ static const struct {
     {"environments:\n"
      "  - {name: dev, cluster: c1, variables: {Ns: \"a.b\"}}\n"
      "  - {name: prod, cluster: c2, variables: {Ns: "
-     "a234567890123456789012345678901234567890123456789012345678901234}}\n"
-     SVC_START "    workload: deployment/api\n"
+     "a234567890123456789012345678901234567890123456789012345678901234}}"
+     "\n" SVC_START "    workload: deployment/api\n"
      "    namespace: \"{{ vars.Ns }}\"\n"
      "    version: {file: v.yaml, path: tag}\n",
      "opsdeck.yaml:7:16: api/dev: namespace 'a.b' is not a valid namespace "
@@ -1034,8 +1038,8 @@ static void test_validation(void **state)
 	for (size_t i = 0; i < LEN(bad); i++) {
 		char *got = parse_fails(bad[i].yaml);
 		if (strcmp(got, bad[i].problems)) {
-			fprintf(stderr, "case %zu:\n%s\nwant:\n%s\ngot:\n%s\n", i,
-				    bad[i].yaml, bad[i].problems, got);
+			fprintf(stderr, "case %zu:\n%s\nwant:\n%s\ngot:\n%s\n",
+				i, bad[i].yaml, bad[i].problems, got);
 			failed++;
 		}
 		free(got);
@@ -1050,32 +1054,32 @@ static void test_all_problems_reported(void **state)
 	(void)state;
 	char *got = parse_fails(
 	    "environments:\n"
-	    "  - name: dev\n"			  /* 2: no cluster */
-	    "  - name: Prod\n"			  /* 4: bad name */
+	    "  - name: dev\n"  /* 2: no cluster */
+	    "  - name: Prod\n" /* 4: bad name */
 	    "    cluster: c\n"
-	    "    approval: maybe\n"		  /* 5: bad approval */
+	    "    approval: maybe\n" /* 5: bad approval */
 	    "tenants:\n"
 	    "  - name: acme\n"
-	    "    tags: [1]\n"			  /* 8: bad tag */
+	    "    tags: [1]\n" /* 8: bad tag */
 	    "services:\n"
 	    "  - name: api\n"
 	    "    workload: deployment/api\n"
-	    "    namespace: \"api-{{ env.nmae }}\"\n" /* 12: unknown name */
+	    "    namespace: \"api-{{ env.nmae }}\"\n"	/* 12: unknown name */
 	    "    version: {file: /v.yaml, path: tag}\n" /* 13: bad path */
 	    "  - name: web\n"
-	    "    workload: web\n"		  /* 15: not KIND/NAME */
+	    "    workload: web\n" /* 15: not KIND/NAME */
 	    "    namespace: web\n"
-	    "    tenants: [acme]\n"		  /* 17: not tenanted */
+	    "    tenants: [acme]\n"			  /* 17: not tenanted */
 	    "    version: {file: v.yaml, path: \"a[\"}\n" /* 18: bad path */
-	    "polcy: p.yaml\n");			  /* 19: unknown key */
+	    "polcy: p.yaml\n");				  /* 19: unknown key */
 	size_t n = assert_located_lines(got);
 	assert_int_equal(n, 10);
 	static const char *const lines[] = {
-	    "opsdeck.yaml:2:5: ",  "opsdeck.yaml:3:11: ", "opsdeck.yaml:5:15: ",
-	    "opsdeck.yaml:8:12: ", "opsdeck.yaml:12:16: ",
-	    "opsdeck.yaml:13:21: ", "opsdeck.yaml:15:15: ",
-	    "opsdeck.yaml:17:5: ", "opsdeck.yaml:18:35: ",
-	    "opsdeck.yaml:19:1: ",
+	    "opsdeck.yaml:2:5: ",   "opsdeck.yaml:3:11: ",
+	    "opsdeck.yaml:5:15: ",  "opsdeck.yaml:8:12: ",
+	    "opsdeck.yaml:12:16: ", "opsdeck.yaml:13:21: ",
+	    "opsdeck.yaml:15:15: ", "opsdeck.yaml:17:5: ",
+	    "opsdeck.yaml:18:35: ", "opsdeck.yaml:19:1: ",
 	};
 	for (size_t i = 0; i < LEN(lines); i++)
 		if (!strstr(got, lines[i]))
@@ -1186,8 +1190,8 @@ static void test_hostile(void **state)
 	for (size_t cut = 0; cut < n; cut += 7) {
 		struct model *m = (struct model *)1;
 		struct buf p = BUF_INIT;
-		enum status st = model_parse("opsdeck.yaml", full_yaml, cut, &m,
-					     &p);
+		enum status st =
+		    model_parse("opsdeck.yaml", full_yaml, cut, &m, &p);
 		if (st == ST_OK) {
 			assert_non_null(m);
 			model_free(m);
@@ -1335,22 +1339,21 @@ static const char platform[] =
     "      path: \"spec.template.spec.containers[name=kyc].image\"\n"
     "      image: true\n";
 
-static const char kyc_doc[] =
-    "apiVersion: v1\n"
-    "kind: Service\n"
-    "metadata: {name: kyc}\n"
-    "---\n"
-    "apiVersion: apps/v1\n"
-    "kind: Deployment\n"
-    "metadata: {name: kyc}\n"
-    "spec:\n"
-    "  template:\n"
-    "    spec:\n"
-    "      containers:\n"
-    "        - name: sidecar\n"
-    "          image: envoy:1.29\n"
-    "        - name: kyc\n"
-    "          image: %s\n";
+static const char kyc_doc[] = "apiVersion: v1\n"
+			      "kind: Service\n"
+			      "metadata: {name: kyc}\n"
+			      "---\n"
+			      "apiVersion: apps/v1\n"
+			      "kind: Deployment\n"
+			      "metadata: {name: kyc}\n"
+			      "spec:\n"
+			      "  template:\n"
+			      "    spec:\n"
+			      "      containers:\n"
+			      "        - name: sidecar\n"
+			      "          image: envoy:1.29\n"
+			      "        - name: kyc\n"
+			      "          image: %s\n";
 
 static const char *desired(const struct model *m, const char *key)
 {
@@ -1373,8 +1376,9 @@ static void test_desired(void **state)
 	(void)state;
 	char *kyc_stg = str_printf(kyc_doc, "registry.example/kyc:2.0.1");
 	char *kyc_prod = str_printf(
-	    kyc_doc, "registry.example:5000/kyc@sha256:"
-		     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	    kyc_doc,
+	    "registry.example:5000/kyc@sha256:"
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 	const struct file files[] = {
 	    /* payments: staging pins; development has no values file and
 	     * production's has no tag, and neither has values.yaml: both
@@ -1537,9 +1541,13 @@ static void test_desired_errors(void **state)
 	static const struct {
 		const char *key, *error;
 	} want[] = {
+	    /* an empty tag means "the chart's default": on to Chart.yaml,
+	     * which is not there */
 	    {"payments-api/development",
-	     "charts/payments-api/values.yaml:2:8: payments-api/development: "
-	     "image.tag is null, not a version"},
+	     "payments-api/development: no version "
+	     "(charts/payments-api/values-development.yaml does not exist, "
+	     "charts/payments-api/values.yaml: image.tag is empty, "
+	     "charts/payments-api/Chart.yaml does not exist)"},
 	    {"payments-api/staging",
 	     "charts/payments-api/values-staging.yaml:3:5: "
 	     "payments-api/staging: image.tag is a mapping, not a version"},
@@ -1583,9 +1591,12 @@ static void test_desired_errors(void **state)
 	 * cell only; the parse error is said once for the file. */
 	assert_string_equal(
 	    buf_str(&problems),
-	    "charts/payments-api/values.yaml:2:8: payments-api/development: "
-	    "image.tag is null, not a version\n"
-	    "charts/payments-api/values-staging.yaml:3:5: payments-api/staging: "
+	    "payments-api/development: no version "
+	    "(charts/payments-api/values-development.yaml does not exist, "
+	    "charts/payments-api/values.yaml: image.tag is empty, "
+	    "charts/payments-api/Chart.yaml does not exist)\n"
+	    "charts/payments-api/values-staging.yaml:3:5: "
+	    "payments-api/staging: "
 	    "image.tag is a mapping, not a version\n"
 	    "charts/payments-api/values-production.yaml:3:1: did not find "
 	    "expected ',' or ']' (while parsing a flow sequence at line 2 "
@@ -1607,7 +1618,9 @@ static void test_desired_errors(void **state)
 	    "reference, not a version\n"
 	    "kyc/production: no version (manifests/kyc/production.yaml does "
 	    "not exist)\n");
-	assert_int_equal(t.blob_calls, LEN(files));
+	/* Each file is read once, plus once more for each of the five
+	 * messages that need line:col (positions are loaded only then). */
+	assert_int_equal(t.blob_calls, LEN(files) + 5);
 	buf_free(&problems);
 	model_free(m);
 
@@ -1620,9 +1633,10 @@ static void test_desired_errors(void **state)
 	assert_int_equal(t.blob_calls, 0);
 	/* one lookup per distinct path */
 	assert_int_equal(t.id_calls, 5 + 7 + 3 + 3);
-	assert_non_null(strstr(buf_str(&problems),
-			       "charts/payments-api/values.yaml: cannot read the "
-			       "tree\n"));
+	assert_non_null(
+	    strstr(buf_str(&problems),
+		   "charts/payments-api/values.yaml: cannot read the "
+		   "tree\n"));
 	for (size_t i = 0; i < m->cells.len; i++) {
 		const struct model_cell *c = m->cells.items[i];
 		assert_null(c->desired.version);
