@@ -268,9 +268,7 @@ int cli_logs(int argc, char **argv)
 			rc = CLI_USAGE;
 		}
 		if (rc == CLI_OK && L.pod_opt)
-			vec_push(&pos, (void *)L.pod_opt);
-		else if (rc == CLI_OK)
-			L.k.selector = "(the workload's)";
+			L.pod = L.pod_opt;
 	} else if (rc == CLI_OK && L.pod_opt) {
 		fprintf(stderr, "opsdeck logs: --pod goes with --env and "
 				"--service\n");
@@ -287,11 +285,12 @@ int cli_logs(int argc, char **argv)
 			rc = CLI_USAGE;
 		}
 	}
-	if (rc == CLI_OK && !L.k.selector)
+	if (rc == CLI_OK && !scoped && !L.k.selector)
 		L.pod = pos.items[0];
 	vec_free(&pos, NULL);
-	if (L.o.tail_lines == -2) /* kubectl: all, or 10 per pod with -l */
-		L.o.tail_lines = L.k.selector ? 10 : -1;
+	/* kubectl: all lines of one pod, 10 per pod of a selector */
+	if (L.o.tail_lines == -2)
+		L.o.tail_lines = L.pod ? -1 : 10;
 	if (rc == CLI_OK)
 		rc = kubecli_connect(&L.k, NULL);
 	if (rc == CLI_OK && scoped && !L.pod) {
