@@ -44,8 +44,10 @@ done
 export KUBECONFIG="$T/bench-nonprod/kc:$T/bench-prod/kc" KUBECACHEDIR="$T/cache"
 export XDG_CONFIG_HOME="$T/config"
 # wait until every deployment has rolled out, so each run sees the same
-until [ "$(kubectl get deploy -A --context bench-prod --no-headers | awk '$3 != $4' | wc -l)" = 0 ]; do sleep 1; done
-until [ "$(kubectl get deploy -A --context bench-nonprod --no-headers | awk '$3 != $4' | wc -l)" = 0 ]; do sleep 1; done
+unready() { kubectl get deploy -A --context "$1" --no-headers | awk '{ split($3, r, "/"); if (r[1] != r[2]) n++ } END { print n + 0 }'; }
+for c in bench-prod bench-nonprod; do
+	until [ "$(unready $c)" = 0 ]; do sleep 1; done
+done
 R="$T/p/repo"
 measure "$BUILD/opsdeck" lint --repo "$R" >"$T/lint"
 measure "$BUILD/opsdeck" matrix --repo "$R" >"$T/matrix"

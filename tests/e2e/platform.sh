@@ -37,8 +37,11 @@ unset OPSDECK_REPO
 op() { "$OPSDECK" "$@" --repo "$REPO"; }
 
 # Everything rolled out (fraud-detector in staging never will).
-wait_until 30 sh -c "[ \$(kubectl --request-timeout=20s get deploy -A --context finpay-prod --no-headers | awk '\$3 != \$4' | wc -l) = 0 ]"
-wait_until 30 sh -c "kubectl --request-timeout=20s get pods -n fraud-stg --context finpay-dev | grep -q CrashLoopBackOff"
+unready() { k get deploy -A --context "$1" --no-headers | awk '{ split($3, r, "/"); if (r[1] != r[2]) n++ } END { print n + 0 }'; }
+export -f unready k
+wait_until 30 bash -c '[ "$(unready finpay-prod)" = 0 ]' || fail "production did not roll out"
+wait_until 30 sh -c "kubectl --request-timeout=20s get pods -n fraud-stg --context finpay-dev | grep -q CrashLoopBackOff" ||
+	fail "fraud-detector is not crash-looping"
 
 # ---- lint ---------------------------------------------------------------------
 
