@@ -70,9 +70,7 @@ struct walk {
 static enum status git_fail(struct err *e, enum status code, const char *what,
 			    const char *hex)
 {
-	const git_error *ge = git_error_last();
-	return err_set(e, code, "%s %s: %s", what, hex,
-		       ge && ge->message ? ge->message : "libgit2 error");
+	return repo_fail_git(e, code, "%s %s", what, hex);
 }
 
 static void hex_of(const git_oid *id, char out[GIT_OID_HEXSZ + 1])

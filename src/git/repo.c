@@ -59,10 +59,7 @@ static enum status fail_v(struct err *e, enum status st, bool with_git,
 	return st;
 }
 
-/* Set e to the formatted message, made safe for a terminal. */
-static enum status fail(struct err *e, enum status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static enum status fail(struct err *e, enum status st, const char *fmt, ...)
+enum status repo_fail(struct err *e, enum status st, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -71,10 +68,8 @@ static enum status fail(struct err *e, enum status st, const char *fmt, ...)
 	return st;
 }
 
-/* The same with ": " and libgit2's last message appended. */
-static enum status fail_git(struct err *e, enum status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static enum status fail_git(struct err *e, enum status st, const char *fmt, ...)
+enum status repo_fail_git(struct err *e, enum status st, const char *fmt,
+			  ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -129,22 +124,22 @@ enum status repo_open(const char *path, struct repo **out, struct err *e)
 	*out = NULL;
 	repo_global_init();
 	if (!path || !*path)
-		return fail(e, ST_ERR_INVALID, "no repository path given");
+		return repo_fail(e, ST_ERR_INVALID, "no repository path given");
 	struct stat st;
 	if (stat(path, &st) < 0)
-		return fail(e, errno == ENOENT ? ST_ERR_NOTFOUND : ST_ERR_IO,
+		return repo_fail(e, errno == ENOENT ? ST_ERR_NOTFOUND : ST_ERR_IO,
 			    "%s: %s", path, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return fail(e, ST_ERR_NOTFOUND, "%s: not a folder", path);
+		return repo_fail(e, ST_ERR_NOTFOUND, "%s: not a folder", path);
 	git_repository *g = NULL;
 	/* flags 0: search upward from a subfolder, ignore $GIT_DIR & co. */
 	int rc = git_repository_open_ext(&g, path, 0, NULL);
 	if (rc == GIT_ENOTFOUND)
-		return fail(e, ST_ERR_NOTFOUND,
+		return repo_fail(e, ST_ERR_NOTFOUND,
 			    "no Git repository at %s (or any folder above it)",
 			    path);
 	if (rc < 0)
-		return fail_git(e, ST_ERR_IO, "opening the repository at %s",
+		return repo_fail_git(e, ST_ERR_IO, "opening the repository at %s",
 				path);
 	struct repo *r = xcalloc(1, sizeof *r);
 	r->git = g;
@@ -237,7 +232,7 @@ static enum status branch_missing(struct repo *r, bool remote,
 {
 	struct buf have = BUF_INIT;
 	list_branches(r->git, remote, &have);
-	fail(e, ST_ERR_NOTFOUND, "branch \"%s\" not found%s (%s)", branch,
+	repo_fail(e, ST_ERR_NOTFOUND, "branch \"%s\" not found%s (%s)", branch,
 	     remote ? " on origin" : "", buf_str(&have));
 	buf_free(&have);
 	return ST_ERR_NOTFOUND;
@@ -253,14 +248,14 @@ static enum status tip_from_ref(struct repo *r, const char *refname,
 	if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC)
 		return branch_missing(r, remote, branch, e);
 	if (rc < 0)
-		return fail_git(e, ST_ERR_IO, "reading %s", refname);
+		return repo_fail_git(e, ST_ERR_IO, "reading %s", refname);
 	git_object *obj = NULL;
 	rc = git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT);
 	git_reference_free(ref);
 	if (rc == GIT_ENOTFOUND)
-		return fail(e, ST_ERR_NOTFOUND, "%s names no commit", refname);
+		return repo_fail(e, ST_ERR_NOTFOUND, "%s names no commit", refname);
 	if (rc < 0)
-		return fail_git(e, git_status(rc), "reading %s", refname);
+		return repo_fail_git(e, git_status(rc), "reading %s", refname);
 	git_oid_cpy(&tip->commit, git_object_id(obj));
 	git_object_free(obj);
 	git_oid_tostr(tip->hex, sizeof tip->hex, &tip->commit);
@@ -297,7 +292,7 @@ static enum status origin_default(struct repo *r, struct repo_tip *tip,
 	}
 	git_reference_free(head);
 	if (rc < 0 && rc != GIT_ENOTFOUND)
-		return fail_git(e, ST_ERR_IO,
+		return repo_fail_git(e, ST_ERR_IO,
 				"reading refs/remotes/origin/HEAD");
 	static const char *const fallback[] = {"main", "master"};
 	for (size_t i = 0; i < 2; i++) {
@@ -311,7 +306,7 @@ static enum status origin_default(struct repo *r, struct repo_tip *tip,
 	}
 	struct buf have = BUF_INIT;
 	list_branches(r->git, true, &have);
-	fail(e, ST_ERR_NOTFOUND,
+	repo_fail(e, ST_ERR_NOTFOUND,
 	     "origin's default branch is unknown: no refs/remotes/origin/HEAD, "
 	     "origin/main or origin/master (%s; fetch first?)",
 	     buf_str(&have));
@@ -326,7 +321,7 @@ static enum status local_default(struct repo *r, struct repo_tip *tip,
 	git_reference *head = NULL;
 	int rc = git_reference_lookup(&head, r->git, "HEAD");
 	if (rc < 0)
-		return fail_git(e, git_status(rc), "reading HEAD");
+		return repo_fail_git(e, git_status(rc), "reading HEAD");
 	if (git_reference_type(head) == GIT_REFERENCE_DIRECT) {
 		git_reference_free(head);
 		return tip_from_ref(r, "HEAD", "HEAD", false, tip, e);
@@ -335,14 +330,14 @@ static enum status local_default(struct repo *r, struct repo_tip *tip,
 	git_reference_free(head);
 	enum status st;
 	if (!str_has_prefix(target, "refs/heads/")) {
-		st = fail(e, ST_ERR_NOTFOUND, "HEAD names %s, not a branch",
+		st = repo_fail(e, ST_ERR_NOTFOUND, "HEAD names %s, not a branch",
 			  target);
 	} else {
 		git_reference *ref = NULL;
 		rc = git_reference_lookup(&ref, r->git, target);
 		git_reference_free(ref);
 		if (rc == GIT_ENOTFOUND)
-			st = fail(e, ST_ERR_NOTFOUND,
+			st = repo_fail(e, ST_ERR_NOTFOUND,
 				  "branch \"%s\" has no commits yet",
 				  target + 11);
 		else
@@ -362,7 +357,7 @@ enum status repo_tip(struct repo *r, const char *branch, struct repo_tip *tip,
 		return remote ? origin_default(r, tip, e)
 			      : local_default(r, tip, e);
 	if (!valid_branch(branch))
-		return fail(e, ST_ERR_INVALID, "\"%s\" is not a branch name",
+		return repo_fail(e, ST_ERR_INVALID, "\"%s\" is not a branch name",
 			    branch);
 	char ref[sizeof tip->ref];
 	int n =
@@ -370,7 +365,7 @@ enum status repo_tip(struct repo *r, const char *branch, struct repo_tip *tip,
 		     remote ? "refs/remotes/origin/" : "refs/heads/", branch);
 	if (n < 0 || (size_t)n >= sizeof ref ||
 	    strlen(branch) >= sizeof tip->branch)
-		return fail(e, ST_ERR_INVALID, "branch name too long");
+		return repo_fail(e, ST_ERR_INVALID, "branch name too long");
 	return tip_from_ref(r, ref, branch, remote, tip, e);
 }
 
@@ -378,22 +373,22 @@ enum status repo_rev(struct repo *r, const char *spec, git_oid *out,
 		     struct err *e)
 {
 	if (!spec || !*spec)
-		return fail(e, ST_ERR_INVALID, "no revision given");
+		return repo_fail(e, ST_ERR_INVALID, "no revision given");
 	git_object *obj = NULL, *commit = NULL;
 	int rc = git_revparse_single(&obj, r->git, spec);
 	if (rc == GIT_ENOTFOUND)
-		return fail(e, ST_ERR_NOTFOUND, "revision \"%s\" not found",
+		return repo_fail(e, ST_ERR_NOTFOUND, "revision \"%s\" not found",
 			    spec);
 	if (rc == GIT_EAMBIGUOUS)
-		return fail(e, ST_ERR_INVALID,
+		return repo_fail(e, ST_ERR_INVALID,
 			    "revision \"%s\" is ambiguous: give more digits",
 			    spec);
 	if (rc < 0)
-		return fail_git(e, git_status(rc), "revision \"%s\"", spec);
+		return repo_fail_git(e, git_status(rc), "revision \"%s\"", spec);
 	rc = git_object_peel(&commit, obj, GIT_OBJECT_COMMIT);
 	git_object_free(obj);
 	if (rc < 0)
-		return fail(e, ST_ERR_INVALID, "\"%s\" is not a commit", spec);
+		return repo_fail(e, ST_ERR_INVALID, "\"%s\" is not a commit", spec);
 	git_oid_cpy(out, git_object_id(commit));
 	git_object_free(commit);
 	return ST_OK;
@@ -407,12 +402,12 @@ static enum status commit_tree(struct repo *r, const git_oid *commit,
 	git_commit *c = NULL;
 	int rc = git_commit_lookup(&c, r->git, commit);
 	if (rc < 0)
-		return fail_git(e, git_status(rc), "commit %s",
+		return repo_fail_git(e, git_status(rc), "commit %s",
 				short_id(commit).s);
 	rc = git_commit_tree(tree, c);
 	git_commit_free(c);
 	if (rc < 0)
-		return fail_git(e, ST_ERR_IO, "the tree of commit %s",
+		return repo_fail_git(e, ST_ERR_IO, "the tree of commit %s",
 				short_id(commit).s);
 	return ST_OK;
 }
@@ -425,17 +420,17 @@ static enum status read_blob(struct repo *r, const git_oid *id,
 	git_odb *odb = NULL;
 	int rc = git_repository_odb(&odb, r->git);
 	if (rc < 0)
-		return fail_git(e, ST_ERR_IO, "opening the object database");
+		return repo_fail_git(e, ST_ERR_IO, "opening the object database");
 	size_t size = 0;
 	git_object_t type = GIT_OBJECT_INVALID;
 	rc = git_odb_read_header(&size, &type, odb, id);
 	git_odb_free(odb);
 	if (rc < 0)
-		return fail_git(e, git_status(rc), "%s", name);
+		return repo_fail_git(e, git_status(rc), "%s", name);
 	if (type != GIT_OBJECT_BLOB)
-		return fail(e, ST_ERR_NOTFOUND, "%s is not a file", name);
+		return repo_fail(e, ST_ERR_NOTFOUND, "%s is not a file", name);
 	if (size > REPO_MAX_FILE)
-		return fail(e, ST_ERR_TOOBIG,
+		return repo_fail(e, ST_ERR_TOOBIG,
 			    "%s is too large (%zu bytes, at most %zu)", name,
 			    size, REPO_MAX_FILE);
 	if (!content)
@@ -443,7 +438,7 @@ static enum status read_blob(struct repo *r, const git_oid *id,
 	git_blob *blob = NULL;
 	rc = git_blob_lookup(&blob, r->git, id);
 	if (rc < 0)
-		return fail_git(e, git_status(rc), "%s", name);
+		return repo_fail_git(e, git_status(rc), "%s", name);
 	buf_append(content, git_blob_rawcontent(blob),
 		   (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
@@ -454,7 +449,7 @@ enum status repo_file(struct repo *r, const git_oid *commit, const char *path,
 		      git_oid *blob, struct buf *content, struct err *e)
 {
 	if (!path || !*path)
-		return fail(e, ST_ERR_INVALID, "no file path given");
+		return repo_fail(e, ST_ERR_INVALID, "no file path given");
 	git_tree *tree = NULL;
 	enum status st = commit_tree(r, commit, &tree, e);
 	if (st != ST_OK)
@@ -463,10 +458,10 @@ enum status repo_file(struct repo *r, const git_oid *commit, const char *path,
 	int rc = git_tree_entry_bypath(&ent, tree, path);
 	git_tree_free(tree);
 	if (rc == GIT_ENOTFOUND)
-		return fail(e, ST_ERR_NOTFOUND, "%s: not found at commit %s",
+		return repo_fail(e, ST_ERR_NOTFOUND, "%s: not found at commit %s",
 			    path, short_id(commit).s);
 	if (rc < 0)
-		return fail_git(e, ST_ERR_IO, "%s at commit %s", path,
+		return repo_fail_git(e, ST_ERR_IO, "%s at commit %s", path,
 				short_id(commit).s);
 	git_filemode_t mode = git_tree_entry_filemode(ent);
 	git_oid id;
@@ -491,7 +486,7 @@ enum status repo_file(struct repo *r, const git_oid *commit, const char *path,
 		break;
 	}
 	if (what)
-		return fail(e, ST_ERR_NOTFOUND,
+		return repo_fail(e, ST_ERR_NOTFOUND,
 			    "%s is %s at commit %s, not a file", path, what,
 			    short_id(commit).s);
 	st = read_blob(r, &id, path, content, e);
@@ -537,7 +532,7 @@ enum status repo_worktree_changes(struct repo *r, size_t *count, struct err *e)
 	git_status_list *list = NULL;
 	int rc = git_status_list_new(&list, r->git, &opts);
 	if (rc < 0)
-		return fail_git(e, ST_ERR_IO,
+		return repo_fail_git(e, ST_ERR_IO,
 				"reading the working tree status");
 	size_t n = git_status_list_entrycount(list);
 	for (size_t i = 0; i < n; i++) {
@@ -567,7 +562,7 @@ enum status repo_commit_get(struct repo *r, const git_oid *id,
 	git_commit *c = NULL;
 	int rc = git_commit_lookup(&c, r->git, id);
 	if (rc < 0)
-		return fail_git(e, git_status(rc), "commit %s", short_id(id).s);
+		return repo_fail_git(e, git_status(rc), "commit %s", short_id(id).s);
 	git_oid_cpy(&out->id, id);
 	git_oid_tostr(out->hex, sizeof out->hex, id);
 	person_copy(&out->author, git_commit_author(c));
@@ -653,7 +648,7 @@ enum status repo_diff_text(const char *old_path, const char *old_text,
 	if (!new_path)
 		new_path = old_path;
 	if (!old_path)
-		return fail(e, ST_ERR_INVALID, "a diff needs a file name");
+		return repo_fail(e, ST_ERR_INVALID, "a diff needs a file name");
 	git_diff_options o;
 	diff_opts(&o, context);
 	git_patch *patch = NULL;
@@ -661,12 +656,12 @@ enum status repo_diff_text(const char *old_path, const char *old_text,
 	int rc = git_patch_from_buffers(&patch, old_text, old_len, old_path,
 					new_text, new_len, new_path, &o);
 	if (rc < 0)
-		return fail_git(e, ST_ERR_IO, "diffing %s", new_path);
+		return repo_fail_git(e, ST_ERR_IO, "diffing %s", new_path);
 	git_buf gb = {0};
 	rc = git_patch_to_buf(&gb, patch);
 	git_patch_free(patch);
 	if (rc < 0)
-		return fail_git(e, ST_ERR_IO, "diffing %s", new_path);
+		return repo_fail_git(e, ST_ERR_IO, "diffing %s", new_path);
 	buf_append(out, gb.ptr, gb.size);
 	git_buf_dispose(&gb);
 	return ST_OK;
@@ -695,18 +690,18 @@ enum status repo_diff_commits(struct repo *r, const git_oid *from,
 		o.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
 	}
 	if (git_diff_tree_to_tree(&diff, r->git, old_tree, new_tree, &o) < 0) {
-		st = fail_git(e, ST_ERR_IO, "diffing commits");
+		st = repo_fail_git(e, ST_ERR_IO, "diffing commits");
 		goto done;
 	}
 	git_diff_find_options fo;
 	git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
 	fo.flags = GIT_DIFF_FIND_RENAMES;
 	if (git_diff_find_similar(diff, &fo) < 0) {
-		st = fail_git(e, ST_ERR_IO, "finding renames");
+		st = repo_fail_git(e, ST_ERR_IO, "finding renames");
 		goto done;
 	}
 	if (git_diff_to_buf(&gb, diff, GIT_DIFF_FORMAT_PATCH) < 0) {
-		st = fail_git(e, ST_ERR_IO, "formatting the diff");
+		st = repo_fail_git(e, ST_ERR_IO, "formatting the diff");
 		goto done;
 	}
 	buf_append(out, gb.ptr, gb.size);

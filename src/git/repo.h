@@ -34,6 +34,14 @@
 
 struct repo;
 
+/* For the src/git modules: set e to the formatted message made safe for a
+ * terminal (repo_fail_git appends ": " and libgit2's last message);
+ * return st. */
+enum status repo_fail(struct err *e, enum status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+enum status repo_fail_git(struct err *e, enum status st, const char *fmt,
+			  ...) __attribute__((format(printf, 3, 4)));
+
 /* Initialise libgit2 once per process (repo_open does it too). */
 void repo_global_init(void);
 

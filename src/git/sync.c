@@ -46,56 +46,6 @@
 #define FETCH_REFSPEC  "+refs/heads/*:refs/remotes/origin/*"
 #define ORIGIN_PREFIX  "refs/remotes/origin/"
 
-/* ---- errors ------------------------------------------------------------ */
-
-static void put_git_error(struct buf *b)
-{
-	const git_error *ge = git_error_last();
-	if (!ge || !ge->message || !*ge->message)
-		return;
-	size_t n = strlen(ge->message);
-	while (n && (ge->message[n - 1] == '\n' || ge->message[n - 1] == ' '))
-		n--;
-	buf_puts(b, ": ");
-	buf_append(b, ge->message, n);
-}
-
-static enum status fail_v(struct err *e, enum status st, bool with_git,
-			  const char *fmt, va_list ap)
-{
-	struct buf raw = BUF_INIT, safe = BUF_INIT;
-	buf_vprintf(&raw, fmt, ap);
-	if (with_git)
-		put_git_error(&raw);
-	sanitize_append(&safe, buf_str(&raw), raw.len, 0);
-	err_set(e, st, "%s", buf_str(&safe));
-	buf_free(&raw);
-	buf_free(&safe);
-	return st;
-}
-
-static enum status fail(struct err *e, enum status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static enum status fail(struct err *e, enum status st, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fail_v(e, st, false, fmt, ap);
-	va_end(ap);
-	return st;
-}
-
-static enum status fail_git(struct err *e, enum status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static enum status fail_git(struct err *e, enum status st, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fail_v(e, st, true, fmt, ap);
-	va_end(ap);
-	return st;
-}
-
 /* url without a password: "https://user:secret@host/x" becomes
  * "https://user@host/x". A new string. */
 static char *redact_url(const char *url)
@@ -217,7 +167,7 @@ static enum status mkdir_p(const char *dir, struct err *e)
 		char c = *s;
 		*s = '\0';
 		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-			st = fail(e, ST_ERR_IO, "creating %s: %s", p,
+			st = repo_fail(e, ST_ERR_IO, "creating %s: %s", p,
 				  strerror(errno));
 			break;
 		}
@@ -227,7 +177,7 @@ static enum status mkdir_p(const char *dir, struct err *e)
 	}
 	struct stat sb;
 	if (st == ST_OK && (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)))
-		st = fail(e, ST_ERR_IO, "%s is not a folder", dir);
+		st = repo_fail(e, ST_ERR_IO, "%s is not a folder", dir);
 	free(p);
 	return st;
 }
@@ -324,21 +274,21 @@ static enum status cache_origin(git_repository *g, const char *url,
 	char *cur = NULL;
 	int rc = origin_url(g, &cur);
 	if (rc < 0 && rc != GIT_ENOTFOUND)
-		return fail_git(e, ST_ERR_IO, "reading the origin remote");
+		return repo_fail_git(e, ST_ERR_IO, "reading the origin remote");
 	bool same = cur && strcmp(cur, url) == 0;
 	free(cur);
 	if (same)
 		return ST_OK;
 	git_config *cfg = NULL;
 	if (git_repository_config(&cfg, g) < 0)
-		return fail_git(e, ST_ERR_IO, "opening the configuration");
+		return repo_fail_git(e, ST_ERR_IO, "opening the configuration");
 	int set = git_config_set_string(cfg, "remote.origin.url", url);
 	if (set == 0 && rc == GIT_ENOTFOUND)
 		set = git_config_set_string(cfg, "remote.origin.fetch",
 					    FETCH_REFSPEC);
 	git_config_free(cfg);
 	if (set < 0)
-		return fail_git(e, ST_ERR_IO, "setting origin's URL to %s",
+		return repo_fail_git(e, ST_ERR_IO, "setting origin's URL to %s",
 				shown);
 	return ST_OK;
 }
@@ -395,13 +345,13 @@ static enum status remote_fail(struct fetch_ctx *c, struct err *e,
 			       const char *doing)
 {
 	if (c->auth_failed)
-		return fail(e, ST_ERR_NET, "authentication failed for %s",
+		return repo_fail(e, ST_ERR_NET, "authentication failed for %s",
 			    c->shown);
 	if (c->no_token && c->url_password)
-		return fail(e, ST_ERR_NET, "authentication failed for %s",
+		return repo_fail(e, ST_ERR_NET, "authentication failed for %s",
 			    c->shown);
 	if (c->no_token)
-		return fail(e, ST_ERR_NET,
+		return repo_fail(e, ST_ERR_NET,
 			    "%s asks for credentials: set OPSDECK_GIT_TOKEN",
 			    c->shown);
 	const git_error *ge = git_error_last();
@@ -410,7 +360,7 @@ static enum status remote_fail(struct fetch_ctx *c, struct err *e,
 				 klass == GIT_ERROR_FILESYSTEM
 			     ? ST_ERR_IO
 			     : ST_ERR_NET;
-	return fail_git(e, st, "%s %s", doing, c->shown);
+	return repo_fail_git(e, st, "%s %s", doing, c->shown);
 }
 
 /* ---- fetching ---------------------------------------------------------- */
@@ -436,14 +386,14 @@ static enum status set_origin_head(git_repository *g, const char *def,
 		git_reference_free(ref);
 		free(target);
 		if (rc < 0)
-			return fail_git(e, ST_ERR_IO, "setting %s", head);
+			return repo_fail_git(e, ST_ERR_IO, "setting %s", head);
 		return ST_OK;
 	}
 	if (git_reference_lookup(&ref, g, head) == 0) {
 		int rc = git_reference_delete(ref);
 		git_reference_free(ref);
 		if (rc < 0)
-			return fail_git(e, ST_ERR_IO, "removing %s", head);
+			return repo_fail_git(e, ST_ERR_IO, "removing %s", head);
 	}
 	return ST_OK;
 }
@@ -495,11 +445,11 @@ static enum status fetch_origin(git_repository *g, git_remote *remote,
 	}
 	if (git_remote_update_tips(remote, &cbs, fo.update_fetchhead,
 				   fo.download_tags, "opsdeck: fetch") < 0) {
-		st = fail_git(e, ST_ERR_IO, "updating branches from %s", shown);
+		st = repo_fail_git(e, ST_ERR_IO, "updating branches from %s", shown);
 		goto done;
 	}
 	if (git_remote_prune(remote, &cbs) < 0) {
-		st = fail_git(e, ST_ERR_IO, "pruning branches origin deleted");
+		st = repo_fail_git(e, ST_ERR_IO, "pruning branches origin deleted");
 		goto done;
 	}
 	st = set_origin_head(g, def, e);
@@ -517,7 +467,7 @@ static enum status sync_repo(git_repository *g, const char *from, bool cache,
 {
 	git_remote *remote = NULL;
 	if (git_remote_create_anonymous(&remote, g, from) < 0)
-		return fail_git(e, ST_ERR_INVALID, "the URL %s", shown);
+		return repo_fail_git(e, ST_ERR_INVALID, "the URL %s", shown);
 	enum status st = fetch_origin(g, remote, cache, shown, e);
 	git_remote_free(remote);
 	return st;
@@ -537,14 +487,14 @@ static enum status clone_fresh(const char *dir, const char *url,
 	remove_tree(tmp);
 	if (mkdir(tmp, 0700) < 0) {
 		enum status st =
-		    fail(e, ST_ERR_IO, "creating %s: %s", tmp, strerror(errno));
+		    repo_fail(e, ST_ERR_IO, "creating %s: %s", tmp, strerror(errno));
 		free(tmp);
 		return st;
 	}
 	git_repository *g = NULL;
 	enum status st;
 	if (git_repository_init(&g, tmp, 1) < 0)
-		st = fail_git(e, ST_ERR_IO, "creating a repository in %s", tmp);
+		st = repo_fail_git(e, ST_ERR_IO, "creating a repository in %s", tmp);
 	else if ((st = cache_origin(g, url, shown, e)) == ST_OK)
 		st = sync_repo(g, url, true, shown, e);
 	git_repository_free(g);
@@ -552,7 +502,7 @@ static enum status clone_fresh(const char *dir, const char *url,
 	 * finished the same clone first, which is as good */
 	if (st == ST_OK && rename(tmp, dir) < 0 && errno != ENOTEMPTY &&
 	    errno != EEXIST)
-		st = fail(e, ST_ERR_IO, "renaming %s to %s: %s", tmp, dir,
+		st = repo_fail(e, ST_ERR_IO, "renaming %s to %s: %s", tmp, dir,
 			  strerror(errno));
 	remove_tree(tmp);
 	free(tmp);
@@ -580,10 +530,10 @@ static enum status sync_cache(const char *dir, const char *url,
 		return st;
 	}
 	if (rc != GIT_ENOTFOUND)
-		return fail_git(e, ST_ERR_IO, "opening %s", dir);
+		return repo_fail_git(e, ST_ERR_IO, "opening %s", dir);
 	struct stat sb;
 	if (stat(dir, &sb) == 0 && (!S_ISDIR(sb.st_mode) || !dir_is_empty(dir)))
-		return fail(e, ST_ERR_IO,
+		return repo_fail(e, ST_ERR_IO,
 			    "%s is not empty and holds no Git repository", dir);
 	return clone_fresh(dir, url, shown, e);
 }
@@ -594,17 +544,17 @@ static enum status sync_worktree(const char *dir, struct err *e)
 	git_repository *g = NULL;
 	int rc = git_repository_open_ext(&g, dir, 0, NULL);
 	if (rc == GIT_ENOTFOUND)
-		return fail(e, ST_ERR_NOTFOUND, "no Git repository at %s", dir);
+		return repo_fail(e, ST_ERR_NOTFOUND, "no Git repository at %s", dir);
 	if (rc < 0)
-		return fail_git(e, ST_ERR_IO, "opening %s", dir);
+		return repo_fail_git(e, ST_ERR_IO, "opening %s", dir);
 	char *from = NULL;
 	enum status st;
 	rc = origin_url(g, &from);
 	if (rc == GIT_ENOTFOUND) {
-		st = fail(e, ST_ERR_NOTFOUND,
+		st = repo_fail(e, ST_ERR_NOTFOUND,
 			  "the repository at %s has no origin remote", dir);
 	} else if (rc < 0) {
-		st = fail_git(e, ST_ERR_IO, "reading origin of %s", dir);
+		st = repo_fail_git(e, ST_ERR_IO, "reading origin of %s", dir);
 	} else {
 		char *shown = redact_url(from);
 		st = sync_repo(g, from, false, shown, e);
@@ -619,11 +569,11 @@ enum status repo_sync_run(const char *dir, const char *url, struct err *e)
 {
 	repo_global_init();
 	if (!dir || !*dir)
-		return fail(e, ST_ERR_INVALID, "no folder given for the clone");
+		return repo_fail(e, ST_ERR_INVALID, "no folder given for the clone");
 	if (!url)
 		return sync_worktree(dir, e);
 	if (!*url)
-		return fail(e, ST_ERR_INVALID, "empty repository URL");
+		return repo_fail(e, ST_ERR_INVALID, "empty repository URL");
 	char *shown = redact_url(url);
 	enum status st = sync_cache(dir, url, shown, e);
 	free(shown);
