@@ -96,25 +96,11 @@ static git_oid rev(struct fx *f, const char *fmt, ...)
 	return id;
 }
 
-static void mkdirs(const char *path)
-{
-	char tmp[1024];
-	snprintf(tmp, sizeof tmp, "%s", path);
-	for (char *s = tmp + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(tmp, 0755) && errno != EEXIST)
-			fail_msg("mkdir %s: %s", tmp, strerror(errno));
-		*s = '/';
-	}
-}
-
 static void put(struct fx *f, const char *rel, const char *text)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/%s", f->repo, rel);
-	mkdirs(path);
+	tmpdir_make_parents(path);
 	FILE *fp = fopen(path, "w");
 	assert_non_null(fp);
 	fputs(text, fp);
@@ -138,7 +124,7 @@ static void move(struct fx *f, const char *from, const char *to)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/%s", f->repo, to);
-	mkdirs(path);
+	tmpdir_make_parents(path);
 	git(f, "mv %s %s", from, to);
 }
 

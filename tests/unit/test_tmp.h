@@ -5,7 +5,10 @@
 #ifndef OPSDECK_TEST_TMP_H
 #define OPSDECK_TEST_TMP_H
 
+#include <errno.h>
 #include <ftw.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -34,6 +37,23 @@ static int tmpdir_remove(const char *dir) __attribute__((unused));
 static int tmpdir_remove(const char *dir)
 {
 	return nftw(dir, tmpdir_remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* mkdir -p for the folders of path (not its last part); fails the test
+ * on an error. */
+static void tmpdir_make_parents(const char *path) __attribute__((unused));
+static void tmpdir_make_parents(const char *path)
+{
+	char tmp[1024];
+	snprintf(tmp, sizeof tmp, "%s", path);
+	for (char *s = tmp + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(tmp, 0755) && errno != EEXIST)
+			fail_msg("mkdir %s: %s", tmp, strerror(errno));
+		*s = '/';
+	}
 }
 
 #endif
