@@ -48,7 +48,7 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CPPFLAGS += -DOPSDECK_VERSION='"$(VERSION)"'
 
 OPSDECK_CFLAGS := $(call pc_cflags,$(PKGS_OPSDECK))
-OPSDECK_LIBS := $(call pc_libs,$(PKGS_OPSDECK))
+OPSDECK_LIBS := $(call pc_libs,$(PKGS_OPSDECK)) -lpthread
 KUBESIM_CFLAGS := $(call pc_cflags,$(PKGS_KUBESIM))
 KUBESIM_LIBS := $(call pc_libs,$(PKGS_KUBESIM)) -lpthread -lm
 TEST_CFLAGS := $(call pc_cflags,$(PKGS_TEST))

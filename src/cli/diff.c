@@ -19,6 +19,7 @@
 #include "base/sanitize.h"
 #include "base/str.h"
 #include "cli/platform.h"
+#include "model/load.h"
 
 struct diff_cli {
 	struct platform p;
@@ -65,30 +66,6 @@ static void print_sanitised(const struct buf *b)
 	buf_free(&out);
 }
 
-/* The cell's desired version at a commit. */
-static char *version_at(struct platform *p, const struct model_cell *c,
-			const git_oid *commit)
-{
-	struct model_git_source src;
-	model_git_source(&src, p->repo, commit);
-	struct model_files *f = model_files_new(&src.src);
-	size_t n = c->service->locators.len;
-	git_oid *blobs = xcalloc(n, sizeof *blobs);
-	for (size_t i = 0; i < n; i++) {
-		struct err e;
-		if (repo_file(p->repo, commit, c->files[i], &blobs[i], NULL,
-			      &e) != ST_OK)
-			memset(&blobs[i], 0, sizeof blobs[i]);
-	}
-	struct model_desired d = {.source = -1};
-	model_eval(f, c, blobs, &d);
-	char *v = xstrdup(d.version ? d.version : "(none)");
-	model_desired_clear(&d);
-	free(blobs);
-	model_files_free(f);
-	return v;
-}
-
 static int against_env(struct diff_cli *d, const struct model_cell *a)
 {
 	struct platform *p = &d->p;
@@ -104,27 +81,13 @@ static int against_env(struct diff_cli *d, const struct model_cell *a)
 			p->s->name, e2->name);
 		return CLI_USAGE;
 	}
-	struct buf head = BUF_INIT, out = BUF_INIT;
-	buf_printf(&head, "# %s: %s %s -> %s %s\n", p->s->name, a->env->name,
-		   a->desired.version ? a->desired.version : "(none)",
-		   b->env->name,
-		   b->desired.version ? b->desired.version : "(none)");
-	print_sanitised(&head);
-	buf_free(&head);
-	for (size_t i = 0; i < p->s->locators.len; i++) {
-		struct buf ta = BUF_INIT, tb = BUF_INIT;
-		struct err e;
-		bool ha = repo_file(p->repo, &p->tip.commit, a->files[i], NULL,
-				    &ta, &e) == ST_OK;
-		bool hb = repo_file(p->repo, &p->tip.commit, b->files[i], NULL,
-				    &tb, &e) == ST_OK;
-		if ((ha || hb) && strcmp(a->files[i], b->files[i]))
-			repo_diff_text(a->files[i], ha ? buf_str(&ta) : NULL,
-				       ta.len, b->files[i],
-				       hb ? buf_str(&tb) : NULL, tb.len,
-				       (unsigned)d->context, &out, &e);
-		buf_free(&ta);
-		buf_free(&tb);
+	struct buf out = BUF_INIT;
+	struct err e;
+	if (model_diff_cells(p->repo, &p->tip.commit, a, b,
+			     (unsigned)d->context, &out, &e) != ST_OK) {
+		fprintf(stderr, "opsdeck diff: %s\n", e.msg);
+		buf_free(&out);
+		return CLI_UNREACHABLE;
 	}
 	print_sanitised(&out);
 	buf_free(&out);
@@ -143,18 +106,9 @@ static int between(struct diff_cli *d, const struct model_cell *c)
 	}
 	if (!d->to)
 		to = p->tip.commit;
-	char *va = version_at(p, c, &from), *vb = version_at(p, c, &to);
-	char ha[GIT_OID_HEXSZ + 1], hb[GIT_OID_HEXSZ + 1];
-	git_oid_tostr(ha, sizeof ha, &from);
-	git_oid_tostr(hb, sizeof hb, &to);
 	struct buf out = BUF_INIT;
-	buf_printf(&out, "# %s: %s at %.8s -> %s at %.8s\n", c->key, va, ha,
-		   vb, hb);
-	free(va);
-	free(vb);
-	enum status st = repo_diff_commits(
-		p->repo, &from, &to, (const char *const *)c->files,
-		c->service->locators.len, (unsigned)d->context, &out, &e);
+	enum status st = model_diff_revs(p->repo, c, &from, &to,
+					 (unsigned)d->context, &out, &e);
 	if (st != ST_OK) {
 		fprintf(stderr, "opsdeck diff: %s\n", e.msg);
 		buf_free(&out);

@@ -17,6 +17,7 @@
 #include "base/mem.h"
 #include "base/str.h"
 #include "git/sync.h"
+#include "model/load.h"
 
 #define SYNC_TIMEOUT_MS 120000
 
@@ -166,45 +167,27 @@ int platform_open(struct platform *p, const char *cmd, bool quiet)
 	buf_free(&dir);
 	if (rc != CLI_OK)
 		return rc;
-	if (repo_tip(p->repo, p->branch, &p->tip, &e) != ST_OK) {
-		fprintf(stderr, "opsdeck %s: %s\n", cmd, e.msg);
-		return CLI_USAGE;
-	}
-	size_t changes = 0;
-	if (repo_worktree_changes(p->repo, &changes, &e) == ST_OK &&
-	    changes)
-		fprintf(stderr,
-			"opsdeck %s: note: the working tree has %zu "
-			"uncommitted change%s; showing %s at %.12s\n",
-			cmd, changes, changes == 1 ? "" : "s", p->tip.ref,
-			p->tip.hex);
-	struct buf text = BUF_INIT, problems = BUF_INIT;
-	enum status st = repo_file(p->repo, &p->tip.commit, "opsdeck.yaml",
-				   NULL, &text, &e);
-	if (st != ST_OK) {
-		fprintf(stderr, "opsdeck %s: %s: %s\n", cmd, p->tip.ref,
-			st == ST_ERR_NOTFOUND
-				? "no opsdeck.yaml at the repo's root (see "
-				  "docs/config-repo.md)"
-				: e.msg);
-		buf_free(&text);
-		return CLI_USAGE;
-	}
-	st = model_parse("opsdeck.yaml", buf_str(&text), text.len, &p->model,
-			 &problems);
-	buf_free(&text);
-	if (st != ST_OK) {
+	struct buf problems = BUF_INIT, notes = BUF_INIT;
+	switch (model_load(p->repo, p->branch, &p->tip, &p->model, &problems,
+			   &notes, &e)) {
+	case MODEL_LOADED:
+		break;
+	case MODEL_BROKEN:
 		fputs(buf_str(&problems), stderr);
-		buf_free(&problems);
 		p->model_broken = true;
+		/* fall through */
+	default:
+		if (!p->model_broken)
+			fprintf(stderr, "opsdeck %s: %s\n", cmd, e.msg);
+		buf_free(&problems);
+		buf_free(&notes);
 		return CLI_USAGE;
 	}
-	buf_free(&problems);
-	str_copy(p->model->commit, sizeof p->model->commit, p->tip.hex);
-	str_copy(p->model->branch, sizeof p->model->branch, p->tip.branch);
-	struct model_git_source src;
-	model_git_source(&src, p->repo, &p->tip.commit);
-	model_read_desired(p->model, &src.src, &p->problems);
+	if (notes.len)
+		fprintf(stderr, "opsdeck %s: note: %s", cmd, buf_str(&notes));
+	buf_free(&notes);
+	buf_free(&p->problems);
+	p->problems = problems;
 	if (!quiet && p->problems.len)
 		fputs(buf_str(&p->problems), stderr);
 	return pick_filters(p, cmd);
