@@ -49,6 +49,7 @@ struct loop_timer {
 struct transfer {
 	loop_curl_done_cb done;
 	void *arg;
+	bool deferred; /* waiting in l->deferred to be added */
 };
 
 struct loop_child {
@@ -73,6 +74,11 @@ struct loop {
 	struct vec timers;
 	struct vec children;
 	CURLM *multi;
+	/* Transfers started from inside a curl callback, where libcurl
+	 * refuses to add a handle (CURLM_RECURSIVE_API_CALL): added from a
+	 * 0 ms timer instead. */
+	struct vec deferred; /* CURL * */
+	struct loop_timer *deferred_timer;
 	struct loop_timer *curl_timer;
 	size_t transfers;
 	int sigpipe[2];
@@ -331,6 +337,22 @@ CURLM *loop_curl_multi(struct loop *l)
 	return l->multi;
 }
 
+static void add_deferred(struct loop *l, void *arg)
+{
+	(void)arg;
+	l->deferred_timer = NULL;
+	struct vec v = l->deferred;
+	l->deferred = (struct vec)VEC_INIT;
+	for (size_t i = 0; i < v.len; i++) {
+		CURL *easy = v.items[i];
+		struct transfer *t = NULL;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
+		t->deferred = false;
+		curl_multi_add_handle(l->multi, easy);
+	}
+	vec_free(&v, NULL);
+}
+
 void loop_curl_add(struct loop *l, CURL *easy, loop_curl_done_cb done,
 		   void *arg)
 {
@@ -339,7 +361,13 @@ void loop_curl_add(struct loop *l, CURL *easy, loop_curl_done_cb done,
 	t->arg = arg;
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *)t);
 	l->transfers++;
-	curl_multi_add_handle(l->multi, easy);
+	if (curl_multi_add_handle(l->multi, easy) == CURLM_RECURSIVE_API_CALL) {
+		t->deferred = true;
+		vec_push(&l->deferred, easy);
+		if (!l->deferred_timer)
+			l->deferred_timer =
+				loop_timer_add(l, 0, add_deferred, NULL);
+	}
 }
 
 void loop_curl_remove(struct loop *l, CURL *easy)
@@ -348,7 +376,13 @@ void loop_curl_remove(struct loop *l, CURL *easy)
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
 	if (!t)
 		return;
-	curl_multi_remove_handle(l->multi, easy);
+	if (t->deferred) {
+		for (size_t i = 0; i < l->deferred.len; i++)
+			if (l->deferred.items[i] == easy)
+				vec_remove(&l->deferred, i--);
+	} else {
+		curl_multi_remove_handle(l->multi, easy);
+	}
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
 	free(t);
 	l->transfers--;
@@ -678,6 +712,7 @@ void loop_free(struct loop *l)
 		if (l->sig_cb[s] || (s == SIGCHLD && l->chld_installed))
 			install(s, SIG_DFL);
 	curl_multi_cleanup(l->multi);
+	vec_free(&l->deferred, NULL);
 	l->sweep = true;
 	for (size_t i = 0; i < l->fds.len; i++)
 		((struct loop_fd *)l->fds.items[i])->dead = true;
