@@ -97,15 +97,7 @@ static int locate_repo(struct platform *p, const char *cmd, struct buf *dir)
 	struct repo *r = NULL;
 	if (repo_open(buf_str(dir), &r, &e) != ST_OK)
 		return CLI_OK; /* reported when opened for real */
-	/* Through the config: looking up a git_remote costs a leak in
-	 * libgit2 1.5. */
-	git_config *cfg = NULL;
-	git_config_entry *url = NULL;
-	bool has_origin =
-		git_repository_config_snapshot(&cfg, repo_git(r)) == 0 &&
-		git_config_get_entry(&url, cfg, "remote.origin.url") == 0;
-	git_config_entry_free(url);
-	git_config_free(cfg);
+	bool has_origin = repo_has_origin(r);
 	repo_free(r);
 	if (has_origin && sync_repo(buf_str(dir), NULL, &e) != ST_OK)
 		fprintf(stderr,

@@ -713,3 +713,16 @@ done:
 	git_tree_free(new_tree);
 	return st;
 }
+
+bool repo_has_origin(struct repo *r)
+{
+	/* Through the config: looking up a git_remote costs a leak in
+	 * libgit2 1.5. */
+	git_config *cfg = NULL;
+	git_config_entry *url = NULL;
+	bool has = git_repository_config_snapshot(&cfg, r->git) == 0 &&
+		   git_config_get_entry(&url, cfg, "remote.origin.url") == 0;
+	git_config_entry_free(url);
+	git_config_free(cfg);
+	return has;
+}

@@ -53,6 +53,9 @@ git_repository *repo_git(struct repo *r);
 /* The folder given to repo_open (as given). */
 const char *repo_path(const struct repo *r);
 
+/* Whether the repository has an "origin" remote (to fetch from). */
+bool repo_has_origin(struct repo *r);
+
 struct repo_tip {
 	git_oid commit;
 	char hex[GIT_OID_HEXSZ + 1];

@@ -198,23 +198,30 @@ static bool take_workload(struct model_cell *c, const struct kube_obj *o)
 	int32_t ready = fc->ready, desired = fc->desired;
 	bool moved = false;
 	const struct kube_image *imgs = NULL;
-	uint32_t n = 0;
+	uint32_t n = 0, nsel = 0;
+	const struct kube_label *sel = NULL;
 	switch (o->kind) {
 	case KUBE_DEPLOYMENT:
 		imgs = o->u.deploy.images;
 		n = o->u.deploy.nimages;
+		sel = o->u.deploy.selector;
+		nsel = o->u.deploy.nselector;
 		fc->ready = o->u.deploy.ready_replicas;
 		fc->desired = o->u.deploy.replicas;
 		break;
 	case KUBE_STATEFULSET:
 		imgs = o->u.sts.images;
 		n = o->u.sts.nimages;
+		sel = o->u.sts.selector;
+		nsel = o->u.sts.nselector;
 		fc->ready = o->u.sts.ready_replicas;
 		fc->desired = o->u.sts.replicas;
 		break;
 	case KUBE_DAEMONSET:
 		imgs = o->u.ds.images;
 		n = o->u.ds.nimages;
+		sel = o->u.ds.selector;
+		nsel = o->u.ds.nselector;
 		fc->ready = o->u.ds.ready_count;
 		fc->desired = o->u.ds.desired;
 		break;
@@ -233,6 +240,15 @@ static bool take_workload(struct model_cell *c, const struct kube_obj *o)
 			fc->live_version = buf_detach(&v);
 		buf_free(&v);
 	}
+	struct buf selector = BUF_INIT;
+	for (uint32_t i = 0; i < nsel; i++)
+		buf_printf(&selector, "%s%s=%s", i ? "," : "", sel[i].key,
+			   sel[i].value);
+	if (!same_str(buf_str(&selector), fc->selector)) {
+		free(fc->selector);
+		fc->selector = buf_detach(&selector);
+	}
+	buf_free(&selector);
 	health_of(o, &fc->workload);
 	fc->present = true;
 	return moved || ready != fc->ready || desired != fc->desired;
@@ -277,6 +293,8 @@ static void on_change(void *arg, enum watch_type type,
 		fc->present = false;
 		free(fc->image);
 		free(fc->live_version);
+		free(fc->selector);
+		fc->selector = NULL;
 		fc->image = fc->live_version = NULL;
 		fc->ready = fc->desired = 0;
 	} else
@@ -457,6 +475,7 @@ void fleet_free(struct fleet *f)
 		if (!fc)
 			continue;
 		map_free(&fc->bad_pods, free);
+		free(fc->selector);
 		free(fc->image);
 		free(fc->live_version);
 		free(fc);

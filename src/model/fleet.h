@@ -50,6 +50,8 @@ struct fleet_cell {
 	char reason[256];   /* why not Synced/Healthy, "" when all is well */
 	char *live_version; /* NULL when unknown or missing */
 	char *image;	    /* the full live image, or NULL */
+	char *selector;	    /* the workload's pod selector "k=v,k2=v2", or
+			     * NULL */
 	int32_t ready, desired;
 	const struct release *last; /* the desired version's last change */
 	/* inside the fleet */
