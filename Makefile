@@ -1,6 +1,7 @@
 # opsdeck — plain GNU make.
 #
 #   make          build build/opsdeck and build/kubesim
+#   make demo     build and open the console on the FinPay demo
 #   make test     every test CI runs (unit + end-to-end against kubesim)
 #   make check    the same tests built with AddressSanitizer + UBSan
 #   make bench    the benchmarks (numbers in docs/performance.md)
@@ -61,12 +62,15 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 # Fuzz targets are built with clang's libFuzzer from the engine's sources
 # (no ncurses: the parsers they exercise do not need it).
-FUZZ_LIB_SRC := $(wildcard src/base/*.c src/kube/*.c src/loop/*.c src/git/*.c src/model/*.c)
+FUZZ_LIB_SRC := $(wildcard src/base/*.c src/kube/*.c src/loop/*.c src/git/*.c src/model/*.c) \
+	ui/action.c ui/keymap.c ui/theme.c
 FUZZ_PKGS := libcurl jansson yaml-0.1 libgit2
 FUZZ_CC ?= clang
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
-LIB_OBJ := $(call obj,$(LIB_SRC))
+# The keymaps and themes, compiled in as the defaults (ui/builtin.h).
+GEN_OBJ := $(BUILD)/obj/gen/builtin.o
+LIB_OBJ := $(call obj,$(LIB_SRC)) $(GEN_OBJ)
 BASE_OBJ := $(call obj,$(BASE_SRC))
 KUBESIM_OBJ := $(call obj,$(KUBESIM_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -102,11 +106,19 @@ $(BUILD)/obj/tests/kubesim/%.o: tests/kubesim/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(KUBESIM_CFLAGS) -c -o $@ $<
 
+$(BUILD)/gen/builtin.c: scripts/embed.sh $(wildcard keymaps/* themes/*)
+	@mkdir -p $(@D)
+	bash scripts/embed.sh $@
+
+$(GEN_OBJ): $(BUILD)/gen/builtin.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(OPSDECK_CFLAGS) -c -o $@ $<
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard src/*/*.h)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard src/*/*.h ui/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Isrc -I. -DOPSDECK_VERSION='"$(VERSION)"' \
 		-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -132,11 +144,17 @@ bench: all $(BUILD)/bench/logbuf
 	BUILD=$(BUILD) bash bench/kubesim.sh
 	BUILD=$(BUILD) bash bench/client.sh
 	BUILD=$(BUILD) bash bench/model.sh
+	BUILD=$(BUILD) bash bench/console.sh
 	$(BUILD)/bench/logbuf
+
+# Build, then open the console on the FinPay demo: a generated config repo
+# and two kubesim clusters, stopped again when the console exits.
+demo: all
+	bash scripts/demo.sh $(ARGS)
 
 clean:
 	rm -rf build
 
-.PHONY: all tests test check bench fuzz clean
+.PHONY: all tests test check bench fuzz demo clean
 .SECONDARY:
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

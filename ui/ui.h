@@ -8,4 +8,8 @@
 /* The linked ncurses library's version string. */
 const char *ui_curses_version(void);
 
+/* The console: `opsdeck [options]` (argv[0] is the program). Returns the
+ * exit code. */
+int ui_main(int argc, char **argv);
+
 #endif

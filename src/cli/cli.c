@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "ui/ui.h"
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -26,17 +28,18 @@ static const struct {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: opsdeck <command> [options]\n\ncommands:\n");
+	fprintf(out, "usage: opsdeck [console options]   the console (opsdeck --help)\n"
+		     "       opsdeck <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
 }
 
 int cli_main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return CLI_USAGE;
-	}
+	/* No command: the console (its options start with '-'). */
+	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "-h") &&
+			 strcmp(argv[1], "--help")))
+		return ui_main(argc, argv);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);

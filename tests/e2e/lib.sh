@@ -192,3 +192,38 @@ for d in docs:
 ' "$@"
 	}
 fi
+
+# finpay_start: the FinPay example as the demo has it — the generated
+# config repo ($REPO) and its two kubesim clusters, finpay-dev (ks_start's,
+# KS_PID) and finpay-prod ($PROD_PID, $PROD_DIR), with KUBECONFIG naming
+# both; waits until everything that can roll out has (fraud-detector in
+# staging crash-loops). The person's own settings are kept out.
+finpay_start() {
+	FINPAY="$ROOT/examples/finpay"
+	REPO="$T/finpay"
+	bash "$FINPAY/make-repo.sh" "$REPO" >"$T/make-repo.out" 2>&1 ||
+		{ cat "$T/make-repo.out"; return 1; }
+	ks_start "$FINPAY/kubesim/finpay-dev.yaml" --context finpay-dev || return 1
+	DEV_KC="$T/kubeconfig"
+	PROD_DIR="$T/prod"
+	mkdir -p "$PROD_DIR/tls"
+	"$KUBESIM" --scenario "$FINPAY/kubesim/finpay-prod.yaml" --listen 127.0.0.1:0 \
+		--kubeconfig-out "$PROD_DIR/kubeconfig" --tls-dir "$PROD_DIR/tls" \
+		--context finpay-prod >"$PROD_DIR/out" 2>"$PROD_DIR/err" &
+	PROD_PID=$!
+	trap 'kill $PROD_PID 2>/dev/null; ks_cleanup' EXIT
+	wait_until 10 grep -q '^kubesim: listening' "$PROD_DIR/out" || { cat "$PROD_DIR/err"; return 1; }
+	export KUBECONFIG="$DEV_KC:$PROD_DIR/kubeconfig"
+	export XDG_CONFIG_HOME="$T/config" XDG_CACHE_HOME="$T/cache" XDG_STATE_HOME="$T/state"
+	unset OPSDECK_REPO
+	wait_until 30 finpay_rolled_out finpay-prod || { echo "production did not roll out"; return 1; }
+	wait_until 30 finpay_rolled_out finpay-dev fraud-stg || { echo "development and staging did not roll out"; return 1; }
+	wait_until 30 sh -c "kubectl --request-timeout=20s get pods -n fraud-stg --context finpay-dev | grep -q CrashLoopBackOff" ||
+		{ echo "fraud-detector is not crash-looping"; return 1; }
+}
+
+# finpay_rolled_out CONTEXT [NAMESPACE-TO-SKIP]: every deployment ready.
+finpay_rolled_out() {
+	[ "$(kubectl --request-timeout=20s get deploy -A --context "$1" --no-headers 2>/dev/null |
+		awk -v skip="${2:-}" '$1 != skip { split($3, r, "/"); if (r[1] != r[2]) n++ } END { print n + 0 }')" = 0 ]
+}

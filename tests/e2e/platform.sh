@@ -11,37 +11,10 @@
 command -v kubectl >/dev/null || { echo "kubectl is not installed"; exit 1; }
 OPSDECK="$ROOT/$BUILD/opsdeck"
 [ -x "$OPSDECK" ] || { echo "$OPSDECK is not built"; exit 1; }
-FINPAY="$ROOT/examples/finpay"
+finpay_start || exit 1
 k() { kubectl --request-timeout=20s "$@"; }
-
-REPO="$T/finpay"
-bash "$FINPAY/make-repo.sh" "$REPO" >"$T/make-repo.out" 2>&1 ||
-	{ cat "$T/make-repo.out"; exit 1; }
 g() { git -C "$REPO" "$@"; }
-
-# Two clusters, each with its own kubeconfig, merged like a user's.
-ks_start "$FINPAY/kubesim/finpay-dev.yaml" --context finpay-dev
-DEV_KC="$T/kubeconfig"
-PROD_DIR="$T/prod"
-mkdir -p "$PROD_DIR/tls"
-"$KUBESIM" --scenario "$FINPAY/kubesim/finpay-prod.yaml" --listen 127.0.0.1:0 \
-	--kubeconfig-out "$PROD_DIR/kubeconfig" --tls-dir "$PROD_DIR/tls" \
-	--context finpay-prod >"$PROD_DIR/out" 2>"$PROD_DIR/err" &
-PROD_PID=$!
-trap 'kill $PROD_PID 2>/dev/null; ks_cleanup' EXIT
-wait_until 10 grep -q '^kubesim: listening' "$PROD_DIR/out" || cat "$PROD_DIR/err"
-export KUBECONFIG="$DEV_KC:$PROD_DIR/kubeconfig"
-# Settings of the person running the tests must not leak in.
-export XDG_CONFIG_HOME="$T/config" XDG_CACHE_HOME="$T/cache"
-unset OPSDECK_REPO
 op() { "$OPSDECK" "$@" --repo "$REPO"; }
-
-# Everything rolled out (fraud-detector in staging never will).
-unready() { k get deploy -A --context "$1" --no-headers | awk '{ split($3, r, "/"); if (r[1] != r[2]) n++ } END { print n + 0 }'; }
-export -f unready k
-wait_until 30 bash -c '[ "$(unready finpay-prod)" = 0 ]' || fail "production did not roll out"
-wait_until 30 sh -c "kubectl --request-timeout=20s get pods -n fraud-stg --context finpay-dev | grep -q CrashLoopBackOff" ||
-	fail "fraud-detector is not crash-looping"
 
 # ---- lint ---------------------------------------------------------------------
 

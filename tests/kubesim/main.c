@@ -3,18 +3,23 @@
  *
  *   kubesim --scenario FILE [--listen 127.0.0.1:0] [--kubeconfig-out FILE]
  *           [--context NAME] [--tls-dir DIR] [--plain-http] [--seed N]
+ *           [--stop-with-stdin]
  *
  * Start-up: load the scenario, build the world and its generated objects,
  * create the scenario's objects through the store (so the controllers see
  * them as ordinary creates), set up TLS, start serving, write the
  * kubeconfig, and only then print the one "listening" line that tests and
  * scripts wait for. SIGTERM, SIGINT and SIGHUP stop it: open streams end,
- * threads are joined and everything is freed.
+ * threads are joined and everything is freed. With --stop-with-stdin, end
+ * of file (or an error) on standard input stops it the same way: a
+ * launcher that holds the write end of a pipe gets its clusters stopped
+ * however it dies, even by SIGKILL.
  */
 #include "kubesim.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,13 +38,15 @@ struct opts {
 	const char *context;
 	const char *tls_dir;
 	bool plain;
+	bool stop_with_stdin;
 	uint64_t seed;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: kubesim --scenario FILE [--listen 127.0.0.1:0] [--kubeconfig-out FILE]\n"
-		   "               [--context NAME] [--tls-dir DIR] [--plain-http] [--seed N]\n");
+		   "               [--context NAME] [--tls-dir DIR] [--plain-http] [--seed N]\n"
+		   "               [--stop-with-stdin]\n");
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -60,6 +67,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			target = &o->tls_dir;
 		else if (!strcmp(a, "--plain-http")) {
 			o->plain = true;
+			continue;
+		} else if (!strcmp(a, "--stop-with-stdin")) {
+			o->stop_with_stdin = true;
 			continue;
 		} else if (!strcmp(a, "--seed")) {
 			long v;
@@ -201,6 +211,78 @@ static enum status seed_objects(struct ks_world *w, struct ks_scenario *sc,
 	return ST_OK;
 }
 
+/*
+ * --stop-with-stdin: a thread waits for end of file or an error on standard
+ * input (anything read is discarded) and then sends SIGTERM to the main
+ * thread, whose sigwait takes it like any other stop signal: one shutdown
+ * path. The wake pipe lets main end the thread when it stops for another
+ * reason, so the thread is always joined.
+ */
+struct stdin_watch {
+	pthread_t main;
+	pthread_t thread;
+	int wake[2];
+	bool started;
+};
+
+static void *stdin_watch_thread(void *arg)
+{
+	struct stdin_watch *sw = arg;
+	char buf[4096];
+	for (;;) {
+		struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+				      {.fd = sw->wake[0], .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			return NULL; /* main is stopping anyway */
+		if (p[0].revents & POLLNVAL)
+			break; /* no standard input at all */
+		if (!p[0].revents)
+			continue;
+		ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+		if (n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN)))
+			continue;
+		break; /* end of file or an error */
+	}
+	fprintf(stderr, "kubesim: standard input closed; stopping\n");
+	pthread_kill(sw->main, SIGTERM);
+	return NULL;
+}
+
+/* 0, or an errno value. */
+static int stdin_watch_start(struct stdin_watch *sw)
+{
+	sw->main = pthread_self();
+	if (pipe2(sw->wake, O_CLOEXEC))
+		return errno;
+	int err = pthread_create(&sw->thread, NULL, stdin_watch_thread, sw);
+	if (err) {
+		close(sw->wake[0]);
+		close(sw->wake[1]);
+		return err;
+	}
+	sw->started = true;
+	return 0;
+}
+
+static void stdin_watch_stop(struct stdin_watch *sw)
+{
+	if (!sw->started)
+		return;
+	ssize_t n;
+	do
+		n = write(sw->wake[1], "x", 1);
+	while (n < 0 && errno == EINTR);
+	pthread_join(sw->thread, NULL);
+	close(sw->wake[0]);
+	close(sw->wake[1]);
+	sw->started = false;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -223,11 +305,20 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Started before the slow start-up, so a launcher that dies meanwhile
+	 * still stops us: the SIGTERM stays pending until sigwait below. */
+	struct stdin_watch sw = {0};
+	int werr = o.stop_with_stdin ? stdin_watch_start(&sw) : 0;
+	if (werr) {
+		fprintf(stderr, "kubesim: cannot watch standard input: %s\n", strerror(werr));
+		return 2;
+	}
 
 	struct ks_scenario sc;
 	struct err e;
 	if (ks_scenario_load(o.scenario, o.seed, &sc, &e) != ST_OK) {
 		fprintf(stderr, "kubesim: %s\n", e.msg);
+		stdin_watch_stop(&sw);
 		return 2;
 	}
 	struct ks_world w;
@@ -283,6 +374,7 @@ int main(int argc, char **argv)
 	sigwait(&stop, &sig);
 	rc = 0;
 out:
+	stdin_watch_stop(&sw);
 	pthread_mutex_lock(&w.mu);
 	w.stopping = true;
 	pthread_cond_broadcast(&w.changed);
