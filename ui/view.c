@@ -14,6 +14,7 @@
 #include "ui/app.h"
 #include "ui/draw.h"
 #include "ui/list.h"
+#include "model/session.h"
 
 static bool text_matches(struct view *v, size_t i, const char *pattern,
 			 struct buf *tmp)
@@ -270,4 +271,29 @@ void view_free_state(struct view *v)
 	vec_free(&v->shown, NULL);
 	free(v->t.pod);
 	free(v->t.container);
+}
+
+void view_watch_synced(void *arg)
+{
+	struct view *v = arg;
+	app_dirty(v->app);
+}
+
+void view_watch_error(void *arg, const char *message)
+{
+	(void)message; /* head() reads it back with kube_watch_error */
+	view_watch_synced(arg);
+}
+
+const struct model_env *view_cell_focus(struct view *v)
+{
+	return v->t.cell ? v->t.cell->env : NULL;
+}
+
+bool view_changed_live_only(struct view *v, unsigned what,
+			    struct model_cell *cell)
+{
+	(void)v;
+	(void)cell;
+	return !(what & (SESSION_CHANGED_CELL | SESSION_CHANGED_RELEASES));
 }

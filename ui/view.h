@@ -111,6 +111,18 @@ void view_select(struct view *v, size_t index);
 /* The filter must be recomputed (the view's lines changed wholesale). */
 void view_refilter(struct view *v);
 
+/* Shared parts of views. Watch callbacks for a view whose head() reads
+ * the watch's state back when drawing: both only redraw (arg is the
+ * struct view *). */
+void view_watch_synced(void *arg);
+void view_watch_error(void *arg, const char *message);
+/* focus() of a view on one cell: the cell's environment. */
+const struct model_env *view_cell_focus(struct view *v);
+/* changed() of a view fed only by its own watches: clusters' state
+ * changes redraw it (the status bar), cells and releases do not. */
+bool view_changed_live_only(struct view *v, unsigned what,
+			    struct model_cell *cell);
+
 /* Every view, for :commands and completion. */
 extern const struct view_ops view_fleet, view_tenants, view_cell, view_pods,
 	view_pod, view_logs, view_events, view_history, view_diff, view_help;

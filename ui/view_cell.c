@@ -1035,11 +1035,6 @@ static unsigned cell_request(struct view *v, enum action a)
 	}
 }
 
-static const struct model_env *cell_focus(struct view *v)
-{
-	return v->t.cell->env;
-}
-
 static bool cell_changed(struct view *v, unsigned what, struct model_cell *cell)
 {
 	struct cell_view *p = v->p;
@@ -1065,6 +1060,6 @@ const struct view_ops view_cell = {
     .line = cell_line,
     .text = cell_text,
     .request = cell_request,
-    .focus = cell_focus,
+    .focus = view_cell_focus,
     .changed = cell_changed,
 };

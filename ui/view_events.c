@@ -214,19 +214,6 @@ static void events_changed(void *arg, enum watch_type type,
 	app_dirty(v->app);
 }
 
-static void events_synced(void *arg)
-{
-	struct view *v = arg;
-	app_dirty(v->app);
-}
-
-static void events_error(void *arg, const char *message)
-{
-	(void)message; /* head() reads it from the watch */
-	struct view *v = arg;
-	app_dirty(v->app);
-}
-
 /* ---- open and close ------------------------------------------------------ */
 
 static bool events_open(struct view *v)
@@ -255,8 +242,8 @@ static bool events_open(struct view *v)
 				       .namespace_ = c->namespace_};
 	static const struct kube_watch_ops ops = {
 	    .changed = events_changed,
-	    .synced = events_synced,
-	    .error = events_error,
+	    .synced = view_watch_synced,
+	    .error = view_watch_error,
 	};
 	p->w = kube_watch(client, &spec, &ops, v);
 	return true;
@@ -506,20 +493,6 @@ static unsigned events_request(struct view *v, enum action a)
 	}
 }
 
-static const struct model_env *events_focus(struct view *v)
-{
-	return v->t.cell->env;
-}
-
-static bool events_changed_session(struct view *v, unsigned what,
-				   struct model_cell *cell)
-{
-	(void)v;
-	(void)cell;
-	/* nothing here comes from the fleet or Git */
-	return !(what & (SESSION_CHANGED_CELL | SESSION_CHANGED_RELEASES));
-}
-
 const struct view_ops view_events = {
     .name = "events",
     .keys = KEYCTX_EVENTS,
@@ -531,6 +504,6 @@ const struct view_ops view_events = {
     .line = events_line,
     .text = events_text,
     .request = events_request,
-    .focus = events_focus,
-    .changed = events_changed_session,
+    .focus = view_cell_focus,
+    .changed = view_changed_live_only,
 };

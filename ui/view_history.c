@@ -469,11 +469,6 @@ static unsigned history_request(struct view *v, enum action a)
 	}
 }
 
-static const struct model_env *history_focus(struct view *v)
-{
-	return v->t.cell->env;
-}
-
 static bool history_changed(struct view *v, unsigned what,
 			    struct model_cell *cell)
 {
@@ -498,6 +493,6 @@ const struct view_ops view_history = {
     .line = history_line,
     .text = history_text,
     .request = history_request,
-    .focus = history_focus,
+    .focus = view_cell_focus,
     .changed = history_changed,
 };

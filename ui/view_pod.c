@@ -756,19 +756,6 @@ static void pod_changed(void *arg, enum watch_type type,
 	app_dirty(v->app);
 }
 
-static void pod_synced(void *arg)
-{
-	struct view *v = arg;
-	app_dirty(v->app);
-}
-
-static void pod_error(void *arg, const char *message)
-{
-	(void)message;
-	struct view *v = arg;
-	app_dirty(v->app);
-}
-
 /* ---- open and close ------------------------------------------------------ */
 
 static bool pod_open(struct view *v)
@@ -802,8 +789,8 @@ static bool pod_open(struct view *v)
 	};
 	static const struct kube_watch_ops pops = {
 	    .changed = pod_changed,
-	    .synced = pod_synced,
-	    .error = pod_error,
+	    .synced = view_watch_synced,
+	    .error = view_watch_error,
 	};
 	p->pw = kube_watch(p->client, &ps, &pops, v);
 	struct kube_watch_spec es = {.kind = KUBE_EVENT,
@@ -1016,20 +1003,6 @@ static unsigned pod_request(struct view *v, enum action a)
 	}
 }
 
-static const struct model_env *pod_focus(struct view *v)
-{
-	return v->t.cell->env;
-}
-
-static bool pod_changed_session(struct view *v, unsigned what,
-				struct model_cell *cell)
-{
-	(void)v;
-	(void)cell;
-	/* nothing here comes from the fleet or Git */
-	return !(what & (SESSION_CHANGED_CELL | SESSION_CHANGED_RELEASES));
-}
-
 const struct view_ops view_pod = {
     .name = "pod",
     .keys = KEYCTX_POD,
@@ -1041,7 +1014,7 @@ const struct view_ops view_pod = {
     .line = pod_line,
     .text = pod_text,
     .request = pod_request,
-    .focus = pod_focus,
-    .changed = pod_changed_session,
+    .focus = view_cell_focus,
+    .changed = view_changed_live_only,
     .target = pod_target,
 };

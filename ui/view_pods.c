@@ -171,19 +171,6 @@ static void pods_changed(void *arg, enum watch_type type,
 	app_dirty(v->app);
 }
 
-static void pods_synced(void *arg)
-{
-	struct view *v = arg;
-	app_dirty(v->app);
-}
-
-static void pods_error(void *arg, const char *message)
-{
-	(void)message; /* head() reads it from the watch */
-	struct view *v = arg;
-	app_dirty(v->app);
-}
-
 /* ---- open and close ------------------------------------------------------ */
 
 static bool pods_open(struct view *v)
@@ -218,8 +205,8 @@ static bool pods_open(struct view *v)
 	};
 	static const struct kube_watch_ops ops = {
 	    .changed = pods_changed,
-	    .synced = pods_synced,
-	    .error = pods_error,
+	    .synced = view_watch_synced,
+	    .error = view_watch_error,
 	};
 	p->w = kube_watch(client, &spec, &ops, v);
 	return true;
