@@ -1,11 +1,8 @@
 /*
  * libFuzzer target for keymap files.
  *
- * The input is one keymap file, loaded into a fresh keymap with an include
- * resolver that knows a few names: "self" is the input itself (a loop),
- * "half" its second half, "loop" a file including itself, "deep" a chain
- * of distinct files that never ends (the depth limit), "default" a small
- * good keymap; any other name is missing. Its first line is also read as
+ * The input is one keymap file, loaded into a fresh keymap with the
+ * include resolver of keyfile_fuzz.h. Its first line is also read as
  * a key name. Everything is freed. Invariants the code promises are
  * checked, and a violation traps so the fuzzer reports it:
  *   - keymap_load returns false exactly when it reported a problem, and
@@ -30,82 +27,12 @@
 
 #include "base/buf.h"
 #include "base/mem.h"
+#include "keyfile_fuzz.h"
 #include "ui/keymap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c))                                                      \
-			__builtin_trap();                                      \
-	} while (0)
-
 #define MAX_BINDINGS 4096
-
-struct input {
-	const char *text;
-	size_t len;
-};
-
-static bool resolve(void *arg, const char *name, struct buf *text)
-{
-	const struct input *in = arg;
-	if (!strcmp(name, "self")) {
-		buf_append(text, in->text, in->len);
-	} else if (!strcmp(name, "half")) {
-		buf_append(text, in->text + in->len / 2, in->len - in->len / 2);
-	} else if (!strcmp(name, "loop")) {
-		buf_puts(text, "# loops\ninclude loop\nj down\n");
-	} else if (!strncmp(name, "deep", 4)) {
-		/* deep, deep1, deep2, ...: each a different text */
-		buf_printf(text, "include deep%d\n[logs]\nf follow\n",
-			   atoi(name + 4) + 1);
-	} else if (!strcmp(name, "default")) {
-		buf_puts(text, "[generic]\nj down\nk up\nq back\n[logs]\n"
-			       "f follow\n");
-	} else {
-		return false;
-	}
-	return true;
-}
-
-static bool known_file(const char *s, size_t n)
-{
-	static const char *const names[] = {"f", "self", "half", "loop",
-					    "default"};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strlen(names[i]) == n && !memcmp(s, names[i], n))
-			return true;
-	if (n < 4 || memcmp(s, "deep", 4))
-		return false;
-	for (size_t i = 4; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-static void check_problems(const struct buf *p)
-{
-	const char *s = buf_str(p);
-	size_t lines = 0;
-	while (*s) {
-		const char *nl = strchr(s, '\n');
-		CHECK(nl);
-		size_t n = (size_t)(nl - s);
-		CHECK(n > 0 && n < 1024);
-		const char *colon = memchr(s, ':', n);
-		CHECK(colon && known_file(s, (size_t)(colon - s)));
-		for (const unsigned char *c = (const unsigned char *)s;
-		     c < (const unsigned char *)nl; c++) {
-			CHECK(*c >= 0x20 && *c != 0x7f);
-			CHECK(!(c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f));
-		}
-		lines++;
-		s = nl + 1;
-	}
-	CHECK(lines <= KEYFILE_MAX_PROBLEMS + 1);
-	CHECK((p->len == 0) == (lines == 0));
-}
 
 static void check_key(int32_t key)
 {
@@ -157,7 +84,8 @@ static struct key_binding snap2[KEYCTX__COUNT][MAX_BINDINGS];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = {(const char *)data, size};
+	struct input in = {(const char *)data, size, "j down",
+			   "[generic]\nj down\nk up\nq back\n[logs]\nf follow\n"};
 
 	struct keymap *k = keymap_new("f");
 	CHECK(!strcmp(keymap_name(k), "f"));

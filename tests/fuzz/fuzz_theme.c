@@ -1,11 +1,8 @@
 /*
  * libFuzzer target for theme files.
  *
- * The input is one theme file, loaded into a fresh theme with an include
- * resolver that knows a few names: "self" is the input itself (a loop),
- * "half" its second half, "loop" a file including itself, "deep" a chain
- * of distinct files that never ends (the depth limit), "default" a small
- * good theme; any other name is missing. Invariants the code promises are
+ * The input is one theme file, loaded into a fresh theme with the include
+ * resolver of keyfile_fuzz.h. Invariants the code promises are
  * checked, and a violation traps so the fuzzer reports it:
  *   - theme_load returns false exactly when it reported a problem, and the
  *     same with no problems buffer;
@@ -26,7 +23,7 @@
 #include <string.h>
 
 #include "base/buf.h"
-#include "ui/keymap.h"
+#include "keyfile_fuzz.h"
 #include "ui/theme.h"
 
 /* Field by field: struct copies need not copy padding. */
@@ -45,81 +42,10 @@ static bool same(const struct theme *a, const struct theme *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c))                                                      \
-			__builtin_trap();                                      \
-	} while (0)
-
 #define ALL_ATTRS                                                              \
 	(THEME_ATTR_BOLD | THEME_ATTR_DIM | THEME_ATTR_UNDERLINE |             \
 	 THEME_ATTR_REVERSE | THEME_ATTR_STANDOUT | THEME_ATTR_BLINK |         \
 	 THEME_ATTR_ITALIC)
-
-struct input {
-	const char *text;
-	size_t len;
-};
-
-static bool resolve(void *arg, const char *name, struct buf *text)
-{
-	const struct input *in = arg;
-	if (!strcmp(name, "self")) {
-		buf_append(text, in->text, in->len);
-	} else if (!strcmp(name, "half")) {
-		buf_append(text, in->text + in->len / 2, in->len - in->len / 2);
-	} else if (!strcmp(name, "loop")) {
-		buf_puts(text, "# loops\ninclude loop\nok green\n");
-	} else if (!strncmp(name, "deep", 4)) {
-		buf_printf(text, "include deep%d\nheader %d blue bold\n",
-			   atoi(name + 4) + 1, atoi(name + 4) & 0xff);
-	} else if (!strcmp(name, "default")) {
-		buf_puts(text,
-			 "normal default default\nheader white blue bold\n"
-			 "cursor reverse\nerror bright-red default\n");
-	} else {
-		return false;
-	}
-	return true;
-}
-
-static bool known_file(const char *s, size_t n)
-{
-	static const char *const names[] = {"f", "self", "half", "loop",
-					    "default"};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strlen(names[i]) == n && !memcmp(s, names[i], n))
-			return true;
-	if (n < 4 || memcmp(s, "deep", 4))
-		return false;
-	for (size_t i = 4; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-static void check_problems(const struct buf *p)
-{
-	const char *s = buf_str(p);
-	size_t lines = 0;
-	while (*s) {
-		const char *nl = strchr(s, '\n');
-		CHECK(nl);
-		size_t n = (size_t)(nl - s);
-		CHECK(n > 0 && n < 1024);
-		const char *colon = memchr(s, ':', n);
-		CHECK(colon && known_file(s, (size_t)(colon - s)));
-		for (const unsigned char *c = (const unsigned char *)s;
-		     c < (const unsigned char *)nl; c++) {
-			CHECK(*c >= 0x20 && *c != 0x7f);
-			CHECK(!(c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f));
-		}
-		lines++;
-		s = nl + 1;
-	}
-	CHECK(lines <= KEYFILE_MAX_PROBLEMS + 1);
-	CHECK((p->len == 0) == (lines == 0));
-}
 
 static void check_theme(const struct theme *t)
 {
@@ -144,7 +70,9 @@ static void check_theme(const struct theme *t)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = {(const char *)data, size};
+	struct input in = {(const char *)data, size, "ok green",
+			   "normal default default\nheader white blue bold\n"
+			   "cursor reverse\nerror bright-red default\n"};
 
 	struct theme t;
 	theme_init(&t, "fuzz");

@@ -784,20 +784,14 @@ static void test_hostile(void **state)
 
 /* ---- the shipped keymaps ---- */
 
+/* The file's text; the test fails when it cannot be read. */
 static char *read_all(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	char *text = test_read_file(path, len);
+	if (!text)
 		fail_msg("%s: cannot open (run from the repository's root)",
 			 path);
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	*len = b.len;
-	return buf_detach(&b);
+	return text;
 }
 
 static bool resolve_repo(void *arg, const char *name, struct buf *text)
@@ -805,7 +799,7 @@ static bool resolve_repo(void *arg, const char *name, struct buf *text)
 	(void)arg;
 	char path[256];
 	snprintf(path, sizeof path, "keymaps/%s", name);
-	size_t len;
+	size_t len = 0;
 	char *s = read_all(path, &len);
 	buf_append(text, s, len);
 	free(s);
@@ -816,7 +810,7 @@ static struct keymap *load_shipped(const char *name)
 {
 	char path[256];
 	snprintf(path, sizeof path, "keymaps/%s", name);
-	size_t len;
+	size_t len = 0;
 	char *text = read_all(path, &len);
 	struct buf p = BUF_INIT;
 	struct keymap *k = keymap_new(name);

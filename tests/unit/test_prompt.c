@@ -176,22 +176,6 @@ static void write_file(const char *path, const char *data, size_t len)
 	assert_int_equal(fclose(f), 0);
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	if (len)
-		*len = b.len;
-	return buf_detach(&b);
-}
-
 static void history_path(char *out, size_t n, const char *name)
 {
 	snprintf(out, n, "%s/opsdeck/history-%s", state, name);
@@ -703,7 +687,7 @@ static void test_history_file(void **st)
 	char path[PATH_MAX + 128];
 	history_path(path, sizeof path, "command");
 	/* written after each line, mode 0600 whatever the umask */
-	char *text = read_file(path, NULL);
+	char *text = test_read_file(path, NULL);
 	assert_non_null(text);
 	assert_string_equal(text, "alpha\nbeta\n");
 	free(text);
@@ -728,7 +712,7 @@ static void test_history_file(void **st)
 	press(UK_ESC);
 	enter_line(":", "command", "gamma");
 	prompt_teardown();
-	text = read_file(path, NULL);
+	text = test_read_file(path, NULL);
 	assert_string_equal(text, "alpha\nbeta\ngamma\n");
 	free(text);
 	/* no temporary file left behind */
@@ -748,13 +732,13 @@ static void test_history_file(void **st)
 	enter_line(":", "other", "at-home");
 	snprintf(path, sizeof path, "%s/.local/state/opsdeck/history-other",
 		 tmp);
-	text = read_file(path, NULL);
+	text = test_read_file(path, NULL);
 	assert_non_null(text);
 	assert_string_equal(text, "at-home\n");
 	free(text);
 	unsetenv("XDG_STATE_HOME");
 	enter_line(":", "other", "again");
-	text = read_file(path, NULL);
+	text = test_read_file(path, NULL);
 	assert_string_equal(text, "at-home\nagain\n");
 	free(text);
 	assert_int_equal(access("relative", F_OK), -1);
@@ -800,7 +784,7 @@ static void test_history_file_hostile(void **st)
 	enter_line(":", "command", "newest");
 	prompt_teardown();
 	size_t len = 0;
-	char *text = read_file(path, &len);
+	char *text = test_read_file(path, &len);
 	assert_non_null(text);
 	int lines = 0;
 	for (size_t i = 0; i < len; i++)
@@ -1062,7 +1046,7 @@ static void test_quiet(void **st)
 	press(UK_ESC);
 	long noise = capture_end(&c);
 	if (noise) {
-		char *text = read_file(c.path, NULL);
+		char *text = test_read_file(c.path, NULL);
 		fail_msg("readline wrote %ld bytes: %s", noise, text);
 	}
 	assert_string_equal(got, ":from-inputrc");

@@ -381,27 +381,21 @@ static void test_hostile(void **state)
 
 /* ---- the shipped themes ---- */
 
+/* The file's text; the test fails when it cannot be read. */
 static char *read_all(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	char *text = test_read_file(path, len);
+	if (!text)
 		fail_msg("%s: cannot open (run from the repository's root)",
 			 path);
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	*len = b.len;
-	return buf_detach(&b);
+	return text;
 }
 
 static void load_shipped(const char *name, struct theme *t)
 {
 	char path[256];
 	snprintf(path, sizeof path, "themes/%s", name);
-	size_t len;
+	size_t len = 0;
 	char *text = read_all(path, &len);
 	struct buf p = BUF_INIT;
 	theme_init(t, name);

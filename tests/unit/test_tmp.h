@@ -1,6 +1,7 @@
 /*
  * Shared by the unit tests: a private temporary folder under $TMPDIR (or
- * /tmp), and its removal with everything in it. Include after <cmocka.h>.
+ * /tmp), its removal with everything in it, and reading a whole file.
+ * Include after <cmocka.h>.
  */
 #ifndef OPSDECK_TEST_TMP_H
 #define OPSDECK_TEST_TMP_H
@@ -11,6 +12,8 @@
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "base/buf.h"
 
 /* Create "$TMPDIR/opsdeck-NAME.XXXXXX" into out; 0 on success. */
 static int tmpdir_make(char *out, size_t n, const char *name)
@@ -54,6 +57,25 @@ static void tmpdir_make_parents(const char *path)
 			fail_msg("mkdir %s: %s", tmp, strerror(errno));
 		*s = '/';
 	}
+}
+
+/* The whole file (len may be NULL), or NULL when it cannot be opened. */
+static char *test_read_file(const char *path, size_t *len)
+	__attribute__((unused));
+static char *test_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	if (len)
+		*len = b.len;
+	return buf_detach(&b);
 }
 
 #endif
