@@ -62,7 +62,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 # Fuzz targets are built with clang's libFuzzer from the engine's sources
 # (no ncurses: the parsers they exercise do not need it).
-FUZZ_LIB_SRC := $(wildcard src/base/*.c src/kube/*.c src/loop/*.c src/git/*.c src/model/*.c) \
+FUZZ_LIB_SRC := $(wildcard src/base/*.c src/kube/*.c src/loop/*.c src/git/*.c src/model/*.c src/runbook/*.c) \
 	ui/action.c ui/keymap.c ui/theme.c
 FUZZ_PKGS := libcurl jansson yaml-0.1 libgit2
 FUZZ_CC ?= clang

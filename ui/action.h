@@ -42,7 +42,9 @@
 	X(VIEW_HISTORY, "view-history", "releases of the cell from Git")     \
 	X(VIEW_DIFF, "view-diff", "diff of the release or cell")             \
 	X(VIEW_DIFF_ENV, "diff-env", "diff this environment against another") \
-	X(VIEW_RUNBOOKS, "view-runbooks", "runbooks that apply here")        \
+	X(VIEW_RUNBOOKS, "view-runbooks", "runbooks that apply here; run one") \
+	X(VIEW_APPROVALS, "view-approvals", "runs waiting for my approval")  \
+	X(VIEW_AUDIT, "view-audit", "every runbook run on every cluster")    \
 	/* logs */                                                            \
 	X(FOLLOW, "follow", "follow new lines (or pause)")                   \
 	X(WRAP, "wrap", "wrap long lines (or cut them)")                     \
@@ -52,6 +54,10 @@
 	X(SAVE, "save", "save the lines to a file")                          \
 	/* history and diff */                                                \
 	X(MARK, "mark", "mark a release to diff two marked releases")        \
+	/* runs */                                                            \
+	X(RUN_ABORT, "run-abort", "abort the run (asks first)")              \
+	X(APPROVE, "approve", "approve the run under the cursor")            \
+	X(REJECT, "reject", "reject the run under the cursor, with a reason") \
 	/* look */                                                            \
 	X(THEME_NEXT, "theme-next", "switch to the next theme")
 

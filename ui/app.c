@@ -8,6 +8,12 @@
  * timer; the frame is drawn once when it fires, into ncurses' virtual
  * screen, and doupdate() sends only the cells that differ. A key is
  * answered with a frame at once.
+ *
+ * Runbook runs outlive the views that show them (ui/runs.h). Quitting
+ * with runs still going asks first; after the loop ends, for a key, a
+ * signal or a terminal that went away, those runs are aborted and the
+ * loop turns a little longer (at most WIND_DOWN_MS) so that their
+ * records say so before opsdeck exits.
  */
 #include "ui/app.h"
 
@@ -29,12 +35,14 @@
 #include "ui/list.h"
 #include "ui/looks.h"
 #include "ui/prompt.h"
+#include "ui/runs.h"
 #include "ui/script.h"
 #include "ui/term.h"
 #include "ui/ui.h"
 #include "ui/view_diff.h"
 
 #define FRAME_MS 30 /* at most ~33 frames a second */
+#define WIND_DOWN_MS 5000 /* on quit, for aborted runs to be recorded */
 #define LOG_CAP_DEFAULT ((size_t)16 << 20)
 
 struct app {
@@ -45,6 +53,8 @@ struct app {
 	char *theme_name, *keymap_name;
 	bool mono;	       /* no colours: NO_COLOR or the terminal */
 	struct vec views;      /* struct view *, the stack; [0] = home */
+	struct runs *runs;     /* runbook runs and the clusters' records */
+	bool hangup;	       /* the terminal went away */
 	bool dirty;
 	struct loop_timer *frame;
 	struct buf message;
@@ -61,8 +71,10 @@ struct app {
 };
 
 static const struct view_ops *const all_views[] = {
-	&view_fleet, &view_tenants, &view_cell,	   &view_pods, &view_pod,
-	&view_logs,  &view_events,  &view_history, &view_diff, &view_help,
+	&view_fleet,	&view_tenants, &view_cell,	&view_pods,
+	&view_pod,	&view_logs,    &view_events,	&view_history,
+	&view_diff,	&view_help,    &view_runbooks, &view_approvals,
+	&view_audit,
 };
 #define NVIEWS (sizeof all_views / sizeof all_views[0])
 
@@ -81,6 +93,11 @@ struct session *app_session(struct app *a)
 struct model *app_model(struct app *a)
 {
 	return session_model(a->session);
+}
+
+struct runs *app_runs(struct app *a)
+{
+	return a->runs;
 }
 
 const struct keymap *app_keymap(struct app *a)
@@ -135,11 +152,19 @@ void app_prompt(struct app *a, const struct prompt_req *r)
 	app_dirty(a);
 }
 
+void app_prompt_with(struct app *a, const struct prompt_req *r,
+		     const struct prompt_extra *x)
+{
+	prompt_open_with(r, x);
+	app_dirty(a);
+}
+
 static void view_close(struct view *v)
 {
 	if (v->ops->close)
 		v->ops->close(v);
 	view_free_state(v);
+	free(v->t.run_id);
 	free(v);
 }
 
@@ -153,8 +178,10 @@ bool app_push(struct app *a, const struct view_ops *ops,
 		v->t = *t;
 	v->t.pod = t && t->pod ? xstrdup(t->pod) : NULL;
 	v->t.container = t && t->container ? xstrdup(t->container) : NULL;
+	v->t.run_id = t && t->run_id ? xstrdup(t->run_id) : NULL;
 	if (ops->open && !ops->open(v)) {
 		view_free_state(v);
+		free(v->t.run_id);
 		free(v);
 		app_dirty(a);
 		return false;
@@ -431,6 +458,31 @@ static void split_words(char *line, char **w, size_t max, size_t *n)
 		w[(*n)++] = tok;
 }
 
+static void quit_answer(void *arg, const char *line)
+{
+	struct app *a = arg;
+	if (line && (!strcmp(line, "y") || !strcmp(line, "yes")))
+		loop_quit(a->loop, 0);
+}
+
+/* Quit, asking first when runs are still going (quitting aborts them;
+ * ui_main then waits for their records). */
+static void quit(struct app *a)
+{
+	size_t n = runs_active(a->runs);
+	if (!n || a->script) {
+		loop_quit(a->loop, 0);
+		return;
+	}
+	struct buf q = BUF_INIT;
+	buf_printf(&q, "%zu run%s still going: quitting aborts %s. Quit? "
+		       "(y/n): ",
+		   n, n == 1 ? " is" : "s are", n == 1 ? "it" : "them");
+	app_prompt(a, &(struct prompt_req){buf_str(&q), NULL, quit_answer,
+					   NULL, a});
+	buf_free(&q);
+}
+
 static void run_command(void *arg, const char *line)
 {
 	struct app *a = arg;
@@ -444,7 +496,7 @@ static void run_command(void *arg, const char *line)
 	const struct view_ops *ops = n ? view_named(w[0]) : NULL;
 	if (!n) {
 	} else if (!strcmp(w[0], "q") || !strcmp(w[0], "quit")) {
-		loop_quit(a->loop, 0);
+		quit(a);
 	} else if (!strcmp(w[0], "theme") && n == 2) {
 		set_theme(a, w[1]);
 	} else if (!strcmp(w[0], "keymap") && n == 2) {
@@ -582,7 +634,7 @@ static void app_request(struct app *a, enum action act)
 	struct view_target t = here(a);
 	switch (act) {
 	case ACT_QUIT:
-		loop_quit(a->loop, 0);
+		quit(a);
 		break;
 	case ACT_BACK:
 		if (v && (v->filter || v->search) && a->views.len == 1) {
@@ -591,7 +643,7 @@ static void app_request(struct app *a, enum action act)
 		} else if (a->views.len > 1)
 			app_pop(a);
 		else
-			loop_quit(a->loop, 0);
+			quit(a);
 		break;
 	case ACT_HELP:
 		if (v && v->ops != &view_help)
@@ -671,8 +723,15 @@ static void app_request(struct app *a, enum action act)
 			app_message(a, ROLE_MESSAGE, "choose a cell first");
 		break;
 	case ACT_VIEW_RUNBOOKS:
-		app_message(a, ROLE_MESSAGE,
-			    "runbooks are not part of this version yet");
+		app_push(a, &view_runbooks, &t);
+		break;
+	case ACT_VIEW_APPROVALS:
+		if (v && v->ops != &view_approvals)
+			app_push(a, &view_approvals, &t);
+		break;
+	case ACT_VIEW_AUDIT:
+		if (v && v->ops != &view_audit)
+			app_push(a, &view_audit, &t);
 		break;
 	default:
 		break;
@@ -717,6 +776,7 @@ static void on_keys(struct loop *l, int fd, unsigned ev, void *arg)
 	(void)fd;
 	struct app *a = arg;
 	if (ev & LOOP_ERR) { /* the terminal went away */
+		a->hangup = true;
 		loop_quit(a->loop, 1);
 		return;
 	}
@@ -877,6 +937,7 @@ int ui_main(int argc, char **argv)
 	so.kube.interactive = false;
 	a->session = session_new(a->loop, &so,
 				 &(struct session_ops){on_session}, a);
+	a->runs = runs_new(a);
 	app_push(a, &view_fleet, NULL);
 	draw_frame(a);
 	if (sc) {
@@ -886,8 +947,22 @@ int ui_main(int argc, char **argv)
 		a->keys = loop_fd_add(a->loop, STDIN_FILENO, LOOP_IN, on_keys, a);
 	}
 	loop_run(a->loop);
+	if (runs_active(a->runs)) {
+		/* Runs still going are aborted and recorded as such before
+		 * opsdeck exits; a terminal that is gone (SIGHUP) no longer
+		 * gives keys, so it is not listened to meanwhile. */
+		if ((a->hangup || a->exit_code) && a->keys) {
+			loop_fd_del(a->keys);
+			a->keys = NULL;
+		}
+		prompt_open(NULL);
+		runs_wind_down(a->runs, a->exit_code ? "opsdeck got a signal"
+						     : "opsdeck was closed",
+			       WIND_DOWN_MS);
+	}
 	while (a->views.len)
 		view_close(vec_pop(&a->views));
+	runs_free(a->runs);
 	vec_free(&a->views, NULL);
 	if (a->frame)
 		loop_timer_cancel(a->frame);

@@ -55,6 +55,22 @@ struct prompt_req {
 	void *arg;
 };
 void app_prompt(struct app *a, const struct prompt_req *r);
+/* More of a prompt (app_prompt_with; NULL: none of it). */
+struct prompt_extra {
+	/* The line starts with this text (a default to accept with Enter
+	 * or edit), or NULL. */
+	const char *initial;
+	/* A secret: drawn masked, never added to a history (the request's
+	 * history is ignored), the line wiped once done has had it. */
+	bool secret;
+};
+void app_prompt_with(struct app *a, const struct prompt_req *r,
+		     const struct prompt_extra *x);
+
+/* The runs started from this console and the clusters' run records
+ * (ui/runs.h). */
+struct runs;
+struct runs *app_runs(struct app *a);
 
 /* The keymap in use, and its name (the help view lists it). */
 const struct keymap *app_keymap(struct app *a);

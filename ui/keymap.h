@@ -42,7 +42,11 @@
 	X(EVENTS, "events")                                                  \
 	X(HISTORY, "history")                                                \
 	X(DIFF, "diff")                                                      \
-	X(HELP, "help")
+	X(HELP, "help")                                                      \
+	X(RUNBOOKS, "runbooks")                                              \
+	X(RUN, "run")                                                        \
+	X(APPROVALS, "approvals")                                            \
+	X(AUDIT, "audit")
 
 enum keyctx {
 #define KEYCTX_ENUM(e, name) KEYCTX_##e,

@@ -22,7 +22,10 @@
  *
  * Lines out: readline hands the finished line to on_line, which records it
  * in the prompt's history, closes the prompt and only then calls the
- * request's done, so done may open the next prompt.
+ * request's done, so done may open the next prompt. A request may start
+ * the line with text (a default), and may be a secret: then the line is
+ * drawn as '*'s, goes into no history, and is wiped (with readline's undo
+ * records of it) once done has had it.
  *
  * Histories: one list of lines per name, ours (readline's own list is
  * refilled from it whenever a prompt opens, so edits made to recalled
@@ -79,6 +82,9 @@ static struct {
 	void (*complete)(void *arg, const char *line, const char *word,
 			 struct vec *out);
 	void *arg;
+	bool secret; /* drawn masked, kept in no history, wiped */
+	bool in_line; /* on_line is running the request's done */
+	char *initial; /* to type into a prompt opened from a done */
 	/* bytes of the key being fed to readline */
 	unsigned char queue[QUEUE_MAX];
 	size_t qhead, qlen;
@@ -612,6 +618,9 @@ static void request_clear(void)
 	free(P.prompt);
 	P.prompt = NULL;
 	P.hist = NULL;
+	P.secret = false;
+	free(P.initial);
+	P.initial = NULL;
 	P.done = NULL;
 	P.complete = NULL;
 	P.arg = NULL;
@@ -631,7 +640,8 @@ static void close_prompt(void (**done)(void *, const char *), void **arg)
 
 static void on_line(char *line)
 {
-	if (line && P.hist && hist_push(P.hist, line, strlen(line))) {
+	bool secret = P.secret;
+	if (line && P.hist && !secret && hist_push(P.hist, line, strlen(line))) {
 		P.hist->dirty = true;
 		hist_save(P.hist);
 	}
@@ -643,9 +653,22 @@ static void on_line(char *line)
 	FILE *q = stderr;
 	if (P.loud)
 		quiet_end(P.loud);
+	P.in_line = true;
 	if (done)
 		done(arg, line);
+	P.in_line = false;
 	quiet_end(q);
+	if (line && secret) {
+		/* what was typed stays nowhere: the line, and readline's
+		 * undo records of it */
+		volatile char *w = line;
+		for (size_t i = 0; w[i]; i++)
+			w[i] = 0;
+		FILE *was = quiet_begin();
+		if (rl_undo_list)
+			rl_free_undo_list();
+		quiet_end(was);
+	}
 	free(line);
 }
 
@@ -737,6 +760,13 @@ void prompt_teardown(void)
 
 void prompt_open(const struct prompt_req *r)
 {
+	prompt_open_with(r, NULL);
+}
+
+void prompt_open_with(const struct prompt_req *r,
+		      const struct prompt_extra *x)
+{
+	bool secret = x && x->secret;
 	/* one prompt at a time; a done that opens yet another one each time
 	 * it is cancelled is not followed for ever */
 	for (int i = 0; P.active && i < REOPEN_MAX; i++)
@@ -757,7 +787,8 @@ void prompt_open(const struct prompt_req *r)
 		return;
 	}
 	P.prompt = prompt;
-	P.hist = r->history ? hist_get(r->history) : NULL;
+	P.secret = secret;
+	P.hist = r->history && !secret ? hist_get(r->history) : NULL;
 	P.done = r->done;
 	P.complete = r->complete;
 	P.arg = r->arg;
@@ -769,6 +800,14 @@ void prompt_open(const struct prompt_req *r)
 	P.active = true;
 	FILE *was = quiet_begin();
 	rl_callback_handler_install(P.prompt, on_line);
+	free(P.initial);
+	P.initial = NULL;
+	/* readline empties the line once the handler that opened this
+	 * prompt returns: then (prompt_key) the text goes in */
+	if (x && x->initial && *x->initial && P.in_line)
+		P.initial = strdup(x->initial);
+	else if (x && x->initial && *x->initial)
+		rl_insert_text(x->initial);
 	quiet_end(was);
 }
 
@@ -813,6 +852,11 @@ void prompt_key(int32_t key)
 	 * when the bytes are gone or the prompt that had them is */
 	while (P.qlen && P.active)
 		rl_callback_read_char();
+	if (P.active && P.initial) {
+		rl_insert_text(P.initial);
+		free(P.initial);
+		P.initial = NULL;
+	}
 	P.loud = loud;
 	quiet_end(was);
 	if (!P.active)
@@ -848,6 +892,26 @@ void prompt_draw(int y, int w)
 	size_t point = rl_point > 0 ? (size_t)rl_point : 0;
 	if (point > end)
 		point = end;
+	/* a secret is drawn as one '*' per character typed */
+	char *masked = NULL;
+	if (P.secret) {
+		masked = malloc(end + 1);
+		if (!masked)
+			return;
+		size_t n = 0, at = 0;
+		for (size_t i = 0; i < end; i++) {
+			if (i == point)
+				at = n;
+			if (((unsigned char)line[i] & 0xc0) != 0x80)
+				masked[n++] = '*';
+		}
+		if (point == end)
+			at = n;
+		masked[n] = '\0';
+		line = masked;
+		end = n;
+		point = at;
+	}
 	/* columns as draw.c will lay them out (a control byte is two,
 	 * a wide character two, a tab to the next stop) */
 	int pcol = draw_width(line, point, INT_MAX);
@@ -866,6 +930,7 @@ void prompt_draw(int y, int w)
 	draw_text_hl(y, px, lw, ROLE_NORMAL, line, end, NULL, s);
 	move(y, px + pcol - s);
 	curs_set(1);
+	free(masked);
 }
 
 const char *prompt_candidates(void)

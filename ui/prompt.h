@@ -26,6 +26,9 @@ void prompt_teardown(void);
 /* Start a prompt (one at a time: a prompt already open is cancelled,
  * its done called with NULL). */
 void prompt_open(const struct prompt_req *r);
+/* The same with a starting text or as a secret (x may be NULL). */
+void prompt_open_with(const struct prompt_req *r,
+		      const struct prompt_extra *x);
 bool prompt_active(void);
 /* A key for the open prompt (ui/keymap.h codes). Enter ends it with the
  * line (done(line)), Esc or C-g cancels (done(NULL)); done may open

@@ -41,6 +41,9 @@ struct view_target {
 	const struct release *release2; /* diff: release2 .. release */
 	struct model_cell *other;      /* diff: cell against other (another env) */
 	enum keyctx help_for;	       /* help: the view whose keys to list */
+	char *run_id;		       /* run, run detail: the run (copied) */
+	const char *cluster;	       /* run detail: the run's cluster (the
+					* session's context name) */
 };
 
 /* What a request handler reports back (htop's pattern). */
@@ -125,6 +128,7 @@ bool view_changed_live_only(struct view *v, unsigned what,
 
 /* Every view, for :commands and completion. */
 extern const struct view_ops view_fleet, view_tenants, view_cell, view_pods,
-	view_pod, view_logs, view_events, view_history, view_diff, view_help;
+	view_pod, view_logs, view_events, view_history, view_diff, view_help,
+	view_runbooks, view_run, view_approvals, view_audit, view_audit_run;
 
 #endif

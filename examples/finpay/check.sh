@@ -10,7 +10,10 @@
 # The scenarios match the repo when every cell has its deployment, in the
 # cluster and namespace opsdeck.yaml names, running the service's image
 # with the tag Git asks for and the replicas Git asks for, and nothing
-# else is there; except exactly the documented drift and crash-loop:
+# else is there; when both clusters have the namespace opsdeck keeps its
+# run records in and every user policy.yaml names; and when the runbooks'
+# script is executable and the migration Job's simulated log fits its
+# run (below); except exactly the documented drift and crash-loop:
 DRIFT_CELL=ledger-service/development DRIFT_LIVE=3.5.0-rc.1
 CRASH_CELL=fraud-detector/staging
 #
@@ -58,8 +61,9 @@ fp_load_blob() {
 }
 
 # ---- the tip of main ----
-while read -r _ type blob path; do
-	[[ $type == blob ]] && BLOB[$path]=$blob
+declare -A MODE
+while read -r fmode type blob path; do
+	[[ $type == blob ]] && BLOB[$path]=$blob MODE[$path]=$fmode
 done < <(g ls-tree -r main)
 read_blobs < <(printf '%s\n' "${BLOB[@]}")
 declare -A DESIRED SOURCE REPLICAS
@@ -117,6 +121,81 @@ done
 for key in "${!SEEN[@]}"; do fail "kubesim/${key%% *}.yaml: deployment ${key#* } is no cell of opsdeck.yaml"; done
 if [[ ${#drifts[@]} != 1 || ${drifts[0]} != "$DRIFT_CELL $DRIFT_LIVE" ]]; then
 	fail "expected exactly one drift, $DRIFT_CELL running $DRIFT_LIVE; found: ${drifts[*]:-none}"
+fi
+
+# ---- what the runbooks need of the scenarios ----
+# opsdeck keeps run records, approvals and once-keys in namespace opsdeck;
+# policy.yaml's users must be users of both clusters.
+declare -A SIM_USERS
+for cluster in finpay-dev finpay-prod; do
+	f=$HERE/kubesim/$cluster.yaml
+	[[ -f $f ]] || continue
+	section='' users=' ' nss=' '
+	while IFS='' read -r line; do
+		case $line in
+		users:*) section=users ;;
+		namespaces:*) section=namespaces ;;
+		[![:space:]#]*) section='' ;;
+		'  - name: '*)
+			[[ $section == users ]] && users+="${line#  - name: } "
+			[[ $section == namespaces ]] && nss+="${line#  - name: } " ;;
+		esac
+	done <"$f"
+	SIM_USERS[$cluster]=$users
+	[[ $nss == *" opsdeck "* ]] || fail "kubesim/$cluster.yaml: no namespace opsdeck (where opsdeck keeps run records)"
+done
+if fp_load_blob policy.yaml; then
+	while IFS='' read -r line; do
+		[[ $line =~ ^\ +users:\ +\[(.*)\]$ ]] || continue
+		IFS=', ' read -r -a names <<<"${BASH_REMATCH[1]}"
+		for u in "${names[@]}"; do
+			for cluster in finpay-dev finpay-prod; do
+				[[ ${SIM_USERS[$cluster]:-} == *" $u "* ]] ||
+					fail "policy.yaml names user $u, whom kubesim/$cluster.yaml does not have"
+			done
+		done
+	done <<<"$FP_TEXT"
+else
+	fail "no policy.yaml on main"
+fi
+for path in "${!MODE[@]}"; do
+	[[ $path != runbooks/scripts/* || ${MODE[$path]} == 100755 ]] || fail "$path is not executable in Git (mode ${MODE[$path]})"
+done
+# The migration Job's pod logs each of its N template lines once before it
+# exits: line i is due at i / rate and the exit at exit-after, so
+# N - 1 < rate * exit-after < N (docs/kubesim.md, "Generated logs").
+milli() { # "2.5" -> 2500
+	local i=${1%%.*} f=''
+	[[ $1 == *.* ]] && f=${1#*.}
+	f=${f}000
+	REPLY=$((10#${i:-0} * 1000 + 10#${f:0:3}))
+}
+job=runbooks/jobs/db-migration.yaml
+if fp_load_blob "$job"; then
+	rate='' exit_after='' n=0 in_lines=0
+	while IFS='' read -r line; do
+		if ((in_lines)) && [[ $line == '          '* ]]; then
+			n=$((n + 1))
+			continue
+		fi
+		in_lines=0
+		if [[ $line =~ sim\.kubesim\.io/log-rate:\ +\"([0-9.]+)\" ]]; then rate=${BASH_REMATCH[1]}
+		elif [[ $line =~ sim\.kubesim\.io/exit-after:\ +\"([0-9.]+)\" ]]; then exit_after=${BASH_REMATCH[1]}
+		elif [[ $line =~ sim\.kubesim\.io/log-lines:\ +\|- ]]; then in_lines=1
+		fi
+	done <<<"$FP_TEXT"
+	if [[ -z $rate || -z $exit_after || $n == 0 ]]; then
+		fail "$job: no sim.kubesim.io/log-rate, exit-after or log-lines"
+	else
+		milli "$rate"
+		r=$REPLY
+		milli "$exit_after"
+		p=$((r * REPLY))
+		((p > (n - 1) * 1000000 && p < n * 1000000)) ||
+			fail "$job: log-rate $rate x exit-after $exit_after does not print its $n lines exactly once"
+	fi
+else
+	fail "no $job on main"
 fi
 
 if [[ $mode == quick ]]; then

@@ -3,8 +3,9 @@
 # with six months of history (2026-05-04 .. 2026-11-12) by six people:
 # releases promoted development -> staging -> production, production
 # changes through merged pull requests with Reviewed-by/Approved-by
-# trailers, a hotfix, a rollback by `git revert`, and commits that touch
-# version files without changing a version.
+# trailers, a hotfix, a rollback by `git revert`, commits that touch
+# version files without changing a version, and at the end opsdeck's
+# runbooks and policy, merged like any other change.
 #
 # Deterministic: the same script gives the same commit ids on every
 # machine (fixed dates, no user or system git configuration). Needs bash
@@ -652,7 +653,27 @@ kyc_manifest production 1.9.0 2 onfido-live
 commit lena "kyc-service: import staging and production manifests (1.9.0)"
 
 day 2026-05-07
-from_tpl opsdeck.yaml policy.yaml runbooks/README.md
+# opsdeck.yaml as it was before the runbooks (see 2026-11-12): staging
+# asked for confirmation, and no comment on the gates yet.
+IFS='' read -r -d '' text <"$TPL/opsdeck.yaml" || true
+gates=$'# Runbook runs (runbooks/) need no approval in development and staging,\n# unless a runbook asks for it (db-migration asks for confirmation), and a\n# second person\'s approval in production.\n'
+stg=$'    short: stg\n    cluster: finpay-dev\n'
+[[ $text == *"$gates"* && $text == *"$stg"* ]] || die "repo/opsdeck.yaml: no gates comment or staging entry"
+text=${text/"$gates"/} text=${text/"$stg"/"$stg    approval: confirm"$'\n'}
+write opsdeck.yaml <<<"${text%$'\n'}"
+write policy.yaml <<'EOF'
+# Who may run which runbook where. The rules' schema arrives with opsdeck's
+# runbooks feature; until then there are none, and the environments'
+# approval gates in opsdeck.yaml are all that applies.
+rules: []
+EOF
+write runbooks/README.md <<'EOF'
+# Runbooks
+
+Approved runbooks for opsdeck live in this folder, one YAML file each
+(restart, health check, database migration, ...). They arrive with
+opsdeck's runbooks feature; this file keeps the folder in Git until then.
+EOF
 commit sam "Describe the platform for opsdeck" \
 	"opsdeck.yaml lists the environments, tenants and services and where each
 service's version lives; runbooks/ and policy.yaml are placeholders."
@@ -1304,6 +1325,31 @@ commit tomasz "payments-api: promote 2.15.0 to production" \
 
 Refs: PAY-1140"
 onmain
+
+# The runbooks: approved like every other change here, by a merged pull
+# request (the open one above stays behind main).
+pr_open ops/opsdeck-runbooks
+from_tpl opsdeck.yaml policy.yaml runbooks/README.md runbooks/restart-service.yaml \
+	runbooks/health-check.yaml runbooks/db-migration.yaml runbooks/jobs/db-migration.yaml \
+	runbooks/announce.yaml runbooks/scripts/announce.sh
+chmod 0755 runbooks/scripts/announce.sh
+commit mei "Add runbooks for restart, health check, database migration and announcements" \
+	"opsdeck runs these and nothing else, as merged on main:
+
+- restart-service: any service, any environment.
+- health-check: nodes, unhealthy pods and recent warnings of an
+  environment's cluster.
+- db-migration: one Flyway migration of payments-api as a Job, never
+  twice per environment; confirm in staging, a second person in
+  production.
+- announce: a chat announcement from a script.
+
+Staging drops its confirm gate so that on call can restart a service
+there without ceremony; db-migration still asks for confirmation.
+policy.yaml keeps juniors to development and staging.
+
+Refs: SRE-97"
+pr_merge ops/opsdeck-runbooks sam priya
 
 # =====================================================================
 # Self-check: the tip of main is the table at the top, and the kubesim

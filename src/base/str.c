@@ -144,3 +144,39 @@ const char *str_closest(const char *word, const char *const *words)
 	size_t len = strlen(word);
 	return bd <= (len < 6 ? 1 : len < 10 ? 2 : 3) ? best : NULL;
 }
+
+bool str_parse_duration(const char *s, long *seconds)
+{
+	long total = 0;
+	if (!s || !*s)
+		return false;
+	while (*s) {
+		char *end;
+		long v = strtol(s, &end, 10);
+		if (end == s || v < 0 || v > 100000000)
+			return false;
+		long unit;
+		switch (*end) {
+		case 's':
+			unit = 1;
+			break;
+		case 'm':
+			unit = 60;
+			break;
+		case 'h':
+			unit = 3600;
+			break;
+		case 'd':
+			unit = 86400;
+			break;
+		default:
+			return false;
+		}
+		total += v * unit;
+		if (total > 100L * 365 * 86400)
+			return false;
+		s = end + 1;
+	}
+	*seconds = total;
+	return true;
+}

@@ -25,5 +25,8 @@ char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * (case-insensitive), when close enough to be a likely typo; else NULL.
  * For "did you mean" messages. */
 const char *str_closest(const char *word, const char *const *words);
+/* "90s", "5m", "2h", "1h30m", "3d" -> seconds (at most 100 years);
+ * false when malformed. */
+bool str_parse_duration(const char *s, long *seconds);
 
 #endif

@@ -27,5 +27,8 @@ int cli_status(int argc, char **argv);
 int cli_history(int argc, char **argv);
 int cli_diff(int argc, char **argv);
 int cli_lint(int argc, char **argv);
+int cli_runbook(int argc, char **argv);
+int cli_approve(int argc, char **argv);
+int cli_audit(int argc, char **argv);
 
 #endif

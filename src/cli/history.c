@@ -38,7 +38,7 @@ static int extra(struct kubecli *k, int argc, char **argv, void *arg)
 		fprintf(stderr, "opsdeck history: %s needs a value\n", a);
 		return -1;
 	}
-	if (!strcmp(a, "--since") && (!cli_parse_duration(v, &h->since) ||
+	if (!strcmp(a, "--since") && (!str_parse_duration(v, &h->since) ||
 				       !h->since)) {
 		fprintf(stderr, "opsdeck history: --since: not a duration "
 				"(like 12h, 30d, 2h30m): %s\n", v);

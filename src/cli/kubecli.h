@@ -66,9 +66,6 @@ int kubecli_exit_for(enum status code);
 /* Print connection state changes of every client to stderr (for -w). */
 void kubecli_report_state(struct kubecli *k);
 
-/* "90s", "5m", "2h", "1h30m", "3d" -> seconds; false when malformed. */
-bool cli_parse_duration(const char *s, long *seconds);
-
 /* ---- listing objects of one kind from every context ------------------- */
 
 #include "kube/objects.h"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/platform.h"
+#include "runbook/catalog.h"
 
 static const char usage[] = "opsdeck lint [--repo PATH|URL] [--branch B]";
 
@@ -39,13 +40,22 @@ int cli_lint(int argc, char **argv)
 		for (const char *s = buf_str(&p.problems); *s; s++)
 			problems += *s == '\n';
 		fputs(buf_str(&p.problems), stdout);
-		if (m->policy &&
-		    !repo_path_exists(p.repo, &p.tip.commit, m->policy)) {
-			printf("opsdeck.yaml: policy file %s is not in the "
-			       "repo at %.12s\n",
-			       m->policy, p.tip.hex);
+		/* The runbooks and the policy at the same commit. */
+		struct catalog *cat = NULL;
+		struct buf cp = BUF_INIT;
+		struct err e = {ST_OK, ""};
+		enum status st = catalog_load(p.repo, &p.tip.commit, m, &cat,
+					      &cp, &e);
+		fputs(buf_str(&cp), stdout);
+		for (const char *s = buf_str(&cp); *s; s++)
+			problems += *s == '\n';
+		if (st != ST_OK && st != ST_ERR_PARSE) {
+			printf("%s: runbooks: %s\n", p.tip.ref, e.msg);
 			problems++;
 		}
+		size_t nrunbooks = cat ? cat->runbooks.len : 0;
+		catalog_free(cat);
+		buf_free(&cp);
 		struct buf dir = BUF_INIT;
 		buf_append(&dir, m->runbooks, strlen(m->runbooks) - 1);
 		if (!repo_path_exists(p.repo, &p.tip.commit, buf_str(&dir)))
@@ -60,10 +70,11 @@ int cli_lint(int argc, char **argv)
 			rc = CLI_BAD_NEWS;
 		} else
 			printf("%s at %.12s: %zu environments, %zu tenants, "
-			       "%zu services, %zu cells; every desired "
-			       "version found\n",
+			       "%zu services, %zu cells, %zu runbook%s; every "
+			       "desired version found\n",
 			       p.tip.ref, p.tip.hex, m->envs.len,
-			       m->tenants.len, m->services.len, m->cells.len);
+			       m->tenants.len, m->services.len, m->cells.len,
+			       nrunbooks, nrunbooks == 1 ? "" : "s");
 	}
 	vec_free(&pos, NULL);
 	kubecli_free(&k);

@@ -88,7 +88,7 @@ static int extra(struct kubecli *k, int argc, char **argv, void *arg)
 		}
 		L->o.tail_lines = n;
 	} else if (!strcmp(a, "--since")) {
-		if (!cli_parse_duration(v, &n) || !n) {
+		if (!str_parse_duration(v, &n) || !n) {
 			fprintf(stderr, "opsdeck logs: --since: not a duration "
 					"(like 90s, 5m, 1h30m): %s\n", v);
 			return -1;

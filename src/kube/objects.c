@@ -56,6 +56,7 @@ static const char *const short_names[KUBE__KIND_COUNT] = {
 	[KUBE_REPLICASET] = "rs",  [KUBE_STATEFULSET] = "sts",
 	[KUBE_DAEMONSET] = "ds",   [KUBE_NODE] = "no",
 	[KUBE_EVENT] = "ev",	   [KUBE_NAMESPACE] = "ns",
+	[KUBE_CONFIGMAP] = "cm",
 };
 
 static const struct kind_info no_kind = {"", "", "", "", false};
@@ -1134,6 +1135,11 @@ static void event_custom(struct blk *b, struct kube_obj *o, const json_t *j)
 
 static void pod_json(json_t *out, const struct kube_obj *o);
 
+static void cm_custom(struct blk *b, struct kube_obj *o, const json_t *j)
+{
+	o->u.cm.data = decode_labels(b, jget(j, "data"), &o->u.cm.ndata);
+}
+
 static const struct codec {
 	const struct field *fields;
 	size_t nfields;
@@ -1149,6 +1155,7 @@ static const struct codec {
 	[KUBE_NODE] = {ROWS(node_fields), node_custom, NULL},
 	[KUBE_EVENT] = {ROWS(event_fields), event_custom, NULL},
 	[KUBE_NAMESPACE] = {ROWS(ns_fields), NULL, NULL},
+	[KUBE_CONFIGMAP] = {NULL, 0, cm_custom, NULL},
 };
 
 static void decode_obj(struct blk *b, struct kube_obj *o, enum kube_kind k,
@@ -1215,6 +1222,16 @@ const char *kobj_label(const struct kube_obj *o, const char *key)
 	for (uint32_t i = 0; i < o->nlabels; i++)
 		if (str_eq(o->labels[i].key, key))
 			return o->labels[i].value;
+	return NULL;
+}
+
+const char *kobj_cm_data(const struct kube_obj *o, const char *key)
+{
+	if (o->kind != KUBE_CONFIGMAP)
+		return NULL;
+	for (uint32_t i = 0; i < o->u.cm.ndata; i++)
+		if (str_eq(o->u.cm.data[i].key, key))
+			return o->u.cm.data[i].value;
 	return NULL;
 }
 

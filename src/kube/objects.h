@@ -30,7 +30,8 @@
 	X(JOB, "jobs", "Job", "batch", "v1", true)                           \
 	X(NODE, "nodes", "Node", "", "v1", false)                             \
 	X(EVENT, "events", "Event", "", "v1", true)                           \
-	X(NAMESPACE, "namespaces", "Namespace", "", "v1", false)
+	X(NAMESPACE, "namespaces", "Namespace", "", "v1", false)              \
+	X(CONFIGMAP, "configmaps", "ConfigMap", "", "v1", true)
 
 enum kube_kind {
 #define KUBE_KIND_ENUM(e, res, kind, group, ver, nsd) KUBE_##e,
@@ -212,6 +213,13 @@ struct kube_namespace {
 	const char *phase;
 };
 
+/* Kept only for opsdeck's own objects (run records, approvals): data as
+ * key/value pairs. */
+struct kube_configmap {
+	uint32_t ndata;
+	struct kube_label *data;
+};
+
 struct kube_obj {
 	enum kube_kind kind;
 	const char *name;
@@ -235,6 +243,7 @@ struct kube_obj {
 		struct kube_node node;
 		struct kube_event event;
 		struct kube_namespace ns;
+		struct kube_configmap cm;
 	} u;
 };
 
@@ -250,6 +259,8 @@ void kobj_free(struct kube_obj *o);
 /* "namespace/name", or "name" for cluster-scoped objects. */
 void kobj_key(struct buf *out, const struct kube_obj *o);
 const char *kobj_label(const struct kube_obj *o, const char *key);
+/* A ConfigMap's data value, or NULL. */
+const char *kobj_cm_data(const struct kube_obj *o, const char *key);
 const struct kube_condition *kobj_condition(const struct kube_obj *o,
 					    const char *type);
 /* True when the object's labels satisfy every selector entry. */

@@ -13,6 +13,7 @@
 #include "base/str.h"
 #include "git/sync.h"
 #include "kube/identity.h"
+#include "runbook/catalog.h"
 #include "kube/kubeconfig.h"
 #include "loop/work.h"
 #include "model/load.h"
@@ -53,6 +54,7 @@ struct session {
 	struct repo *repo;
 	struct repo_tip tip;
 	struct model *model;
+	struct catalog *catalog;
 	struct fleet *fleet;
 	struct vec clusters; /* struct session_cluster * */
 	int64_t updated;
@@ -109,6 +111,17 @@ static void job_run(void *arg)
 		}
 		j->load = model_load(s->repo, s->branch, &s->tip, &s->model,
 				     &j->problems, &j->notes, &j->e);
+		/* The runbooks at the same commit; a broken policy leaves
+		 * none (nothing may run under an unreadable policy). */
+		if (j->load == MODEL_LOADED) {
+			struct err ce;
+			enum status cst = catalog_load(
+				s->repo, &s->tip.commit, s->model, &s->catalog,
+				&j->problems, &ce);
+			if (cst != ST_OK && cst != ST_ERR_PARSE)
+				buf_printf(&j->problems, "runbooks: %s\n",
+					   ce.msg);
+		}
 		break;
 	case JOB_RELEASES: {
 		struct release_query q = {0};
@@ -448,6 +461,7 @@ void session_free(struct session *s)
 	vec_free(&s->clusters, cluster_free);
 	map_free(&s->by_cell, free_vec);
 	vec_free(&s->releases, release_free);
+	catalog_free(s->catalog);
 	model_free(s->model);
 	repo_free(s->repo);
 	userconf_free(&s->conf);
@@ -565,4 +579,9 @@ struct session_job *session_diff_revs(struct session *s,
 	j->cb = cb;
 	j->arg = arg;
 	return queue_job(s, j);
+}
+
+const struct catalog *session_catalog(const struct session *s)
+{
+	return s->state == SESSION_LIVE ? s->catalog : NULL;
 }

@@ -78,6 +78,10 @@ struct model *session_model(const struct session *s);
 struct fleet *session_fleet(const struct session *s);
 const struct repo_tip *session_tip(const struct session *s);
 
+/* The runbooks and policy at the same commit (runbook/catalog.h), or
+ * NULL until live or when the policy is broken (problems() says why). */
+struct catalog;
+const struct catalog *session_catalog(const struct session *s);
 /* The clusters the model names, in environment order. */
 struct session_cluster {
 	const char *context;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The real kubectl against kubesim (basic.yaml): reads, watches, rollouts,
-# logs, events, scaling, identity, RBAC and creating a Job.
+# logs, events, scaling, identity, RBAC, the service proxy and creating a
+# Job.
 . "$(dirname "$0")/lib.sh"
 command -v kubectl >/dev/null || { echo "kubectl is not installed"; exit 1; }
 ks_start "$ROOT/tests/kubesim/scenarios/basic.yaml" || exit 1
@@ -112,6 +113,39 @@ expect_match "a forbidden request gets kubectl's Forbidden message" "$out" \
 	"Error from server \(Forbidden\): pods \"${pod#pod/}\" is forbidden: User \"viewer\" cannot delete resource \"pods\" in API group \"\" in the namespace \"demo\""
 out=$(k --context kubesim-junior scale deployment/api -n payments-prod --replicas=2 2>&1)
 expect_match "junior cannot scale in production" "$out" 'forbidden: User "junior"'
+
+# --- the service proxy (kubectl get --raw), as opsdeck's http-check uses it ---
+cat >"$T/services.yaml" <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: demo}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: nobody, namespace: demo}
+spec:
+  selector: {app: nobody}
+  ports: [{port: 80}]
+YAML
+check "create services" k create -f "$T/services.yaml" --validate=false
+raw() { k get --raw "/api/v1/namespaces/demo/services/$1" 2>&1; }
+expect_eq "proxy to /healthz of a service with Ready pods" "$(raw web:80/proxy/healthz)" ok
+expect_eq "proxy by port name to /readyz" "$(raw web:http/proxy/readyz)" ok
+expect_eq "proxy without a port to another path" "$(raw web/proxy/api/orders)" "web: /api/orders"
+expect_match "proxy: a port the service does not have" "$(raw web:81/proxy/healthz)" \
+	'^Error from server \(ServiceUnavailable\): no service port 81 found for service "web"$'
+expect_match "proxy: no Ready pod behind the service" "$(raw nobody:80/proxy/healthz)" \
+	'^Error from server \(ServiceUnavailable\): no endpoints available for service "nobody"$'
+expect_match "proxy: no such service" "$(raw nosuch:80/proxy/healthz)" \
+	'^Error from server \(NotFound\): services "nosuch" not found$'
+out=$(ks_curl viewer -i /api/v1/namespaces/demo/services/web:80/proxy/healthz)
+expect_match "the proxy answers text/plain" "$out" '^Content-Type: text/plain'
+out=$(k --context kubesim-junior get --raw /api/v1/namespaces/payments-prod/services/api:80/proxy/healthz 2>&1)
+expect_match "the proxy is services/proxy to RBAC" "$out" \
+	'services "api:80" is forbidden: User "junior" cannot get resource "services/proxy" in API group "" in the namespace "payments-prod"'
 
 # --- create a Job and wait for it ---
 cat >"$T/job.yaml" <<'YAML'

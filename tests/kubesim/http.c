@@ -4,9 +4,10 @@
  * One thread per connection. A request's body is gathered first (bounded at
  * 3 MiB, as the apiserver does), then the request is routed: discovery,
  * the authentication and authorization reviews, the control endpoint for
- * fault injection, or a resource path, which becomes a verb (get, list,
- * watch, create, update, patch, delete) on a kind, checked against the
- * user's RBAC rules and run against the store with the world's lock held.
+ * fault injection, the service proxy, or a resource path, which becomes a
+ * verb (get, list, watch, create, update, patch, delete) on a kind,
+ * checked against the user's RBAC rules and run against the store with
+ * the world's lock held.
  * Plain answers are built whole; watches and followed logs are streamed
  * with chunked encoding by a content callback that waits on world.changed
  * for news, so a streaming thread sleeps instead of polling.
@@ -15,6 +16,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
@@ -1488,6 +1490,144 @@ static enum MHD_Result do_log(struct ctx *x, struct rreq *r)
 	return send_stream(x, s, log_read, "text/plain");
 }
 
+/* ---------- the service proxy ---------- */
+
+/* Whether pod would be an endpoint of a service selecting sel: every
+ * selector label matches, the pod is Ready and not terminating (the
+ * endpoints controller's rule). A service without a selector has no
+ * endpoints kubesim could know of. */
+static bool endpoint_of(const json_t *sel, const json_t *pod)
+{
+	if (!json_object_size(sel))
+		return false;
+	const json_t *meta = json_object_get(pod, "metadata");
+	if (json_object_get(meta, "deletionTimestamp"))
+		return false;
+	const json_t *labels = json_object_get(meta, "labels");
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)sel, k, v)
+	{
+		if (!str_eq(json_string_value(json_object_get(labels, k)),
+			    json_string_value(v)))
+			return false;
+	}
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), i, c)
+	{
+		if (str_eq(json_string_value(json_object_get(c, "type")), "Ready"))
+			return str_eq(json_string_value(json_object_get(c, "status")), "True");
+	}
+	return false;
+}
+
+/*
+ * GET /api/v1/namespaces/NS/services/[SCHEME:]NAME[:PORT]/proxy[/PATH]:
+ * the apiserver's way to a service's pods. kubesim has no pods to forward
+ * to, so it answers for them once it has decided as the apiserver would
+ * whether there is anyone to answer: the service must exist (404), a port
+ * given as a number must be one of its ports and some Ready pod must match
+ * its selector (else 503, with the apiserver's messages). Then /healthz
+ * and /readyz say "ok" and any other path says which service and path it
+ * reached. RBAC: get on services/proxy, the segment as the name.
+ */
+static enum MHD_Result serve_proxy(struct ctx *x, const char *ns,
+				   const char *id, char **rest, int nrest)
+{
+	if (strcmp(x->method, "GET") && strcmp(x->method, "HEAD"))
+		return send_status(x->conn, 405, NULL,
+				   "the server does not allow this method on the requested resource", NULL);
+	if (!allowed(x, "get", KS_SERVICES, "proxy", ns))
+		return send_forbidden(x, "get", KS_SERVICES, "proxy", ns, id);
+	/* [scheme:]name[:port], as net.SplitSchemeNamePort reads it */
+	char idb[256];
+	if (str_copy(idb, sizeof idb, id) >= sizeof idb)
+		return send_not_found(x, KS_SERVICES, id);
+	char *c1 = strchr(idb, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	const char *scheme = "", *name = idb, *port = "";
+	if (c2) {
+		*c1 = *c2 = '\0';
+		scheme = idb;
+		name = c1 + 1;
+		port = c2 + 1;
+	} else if (c1) {
+		*c1 = '\0';
+		port = c1 + 1;
+	}
+	if (!*name || strchr(port, ':') ||
+	    (*scheme && strcmp(scheme, "http") && strcmp(scheme, "https")))
+		return send_status(x->conn, 400, NULL, "invalid service request", NULL);
+
+	struct buf path = BUF_INIT;
+	for (int i = 0; i < nrest; i++)
+		buf_printf(&path, "/%s", rest[i]);
+	if (!path.len)
+		buf_putc(&path, '/');
+
+	struct ks_world *w = x->w;
+	pthread_mutex_lock(&w->mu);
+	struct ks_obj *svc = ks_get(w, KS_SERVICES, ns, name);
+	if (!svc) {
+		pthread_mutex_unlock(&w->mu);
+		buf_free(&path);
+		return send_not_found(x, KS_SERVICES, name);
+	}
+	const json_t *spec = json_object_get(svc->json, "spec");
+	struct buf why = BUF_INIT;
+	long num;
+	if (*port && str_to_long(port, LONG_MIN, LONG_MAX, &num)) {
+		bool found = false;
+		size_t i;
+		json_t *sp;
+		json_array_foreach(json_object_get(spec, "ports"), i, sp)
+		{
+			if (json_integer_value(json_object_get(sp, "port")) == num)
+				found = true;
+		}
+		if (!found)
+			buf_printf(&why, "no service port %ld found for service \"%s\"", num, name);
+	} else if (*port) {
+		bool found = false;
+		size_t i;
+		json_t *sp;
+		json_array_foreach(json_object_get(spec, "ports"), i, sp)
+		{
+			if (str_eq(json_string_value(json_object_get(sp, "name")), port))
+				found = true;
+		}
+		if (!found)
+			buf_printf(&why, "no endpoints available for service \"%s\"", name);
+	}
+	if (!why.len) {
+		struct vec pods = VEC_INIT;
+		ks_list(w, KS_PODS, ns, &pods);
+		bool any = false;
+		const json_t *sel = json_object_get(spec, "selector");
+		for (size_t i = 0; i < pods.len && !any; i++)
+			any = endpoint_of(sel, ((struct ks_obj *)pods.items[i])->json);
+		vec_free(&pods, NULL);
+		if (!any)
+			buf_printf(&why, "no endpoints available for service \"%s\"", name);
+	}
+	pthread_mutex_unlock(&w->mu);
+	enum MHD_Result r;
+	if (why.len) {
+		r = send_status(x->conn, 503, NULL, buf_str(&why), NULL);
+	} else {
+		struct buf body = BUF_INIT;
+		if (!strcmp(buf_str(&path), "/healthz") || !strcmp(buf_str(&path), "/readyz"))
+			buf_puts(&body, "ok\n");
+		else
+			buf_printf(&body, "%s: %s\n", name, buf_str(&path));
+		size_t len = body.len;
+		r = send_text(x->conn, 200, "text/plain; charset=utf-8", buf_detach(&body), len);
+	}
+	buf_free(&why);
+	buf_free(&path);
+	return r;
+}
+
 /* ---------- routing ---------- */
 
 static const char *verb_of(const char *method, const struct rreq *r,
@@ -1512,6 +1652,9 @@ static enum MHD_Result serve_resource(struct ctx *x, const char *group,
 	/* seg: the path after /api/v1 or /apis/G/V. */
 	struct rreq r = {0};
 	int k;
+	if (n >= 5 && !*group && !strcmp(seg[0], "namespaces") &&
+	    !strcmp(seg[2], "services") && !strcmp(seg[4], "proxy"))
+		return serve_proxy(x, seg[1], seg[3], seg + 5, n - 5);
 	if (n >= 3 && !strcmp(seg[0], "namespaces") &&
 	    (k = ks_kind_find(group, seg[2])) >= 0 && ks_kinds[k].namespaced) {
 		r.ns = seg[1];

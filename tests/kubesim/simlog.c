@@ -10,8 +10,10 @@
  * knows when: sim_log_run / sim_log_run_n). Line i's text comes from the
  * pod's log-lines templates (cycled in order) or from a built-in mix of
  * request, warning and error lines picked by a hash of i, with {n} {ms}
- * {id} {pod} {container} {run} {ts} filled in the same way, rendered as
- * text or, with log-format json, as {"ts","level","msg"} objects.
+ * {id} {pod} {container} {run} {ts} filled in the same way, and {env.NAME}
+ * from the container's own environment (the literal `value` of its env
+ * entry NAME, so a Job's pod can log what it was started with), rendered
+ * as text or, with log-format json, as {"ts","level","msg"} objects.
  *
  * So a stream only remembers where it is: the run's start and end, the
  * next line index, the byte budget. sim_log_open checks the request as the
@@ -38,6 +40,10 @@ struct sim_log {
 	char *tpl_text; /* the log-lines annotation, split in place */
 	char **tpls;
 	size_t ntpl;
+	/* the container's env entries with a literal value, for {env.NAME}:
+	 * copied, as the pod's JSON may be replaced while a stream follows */
+	char **env_names, **env_values;
+	size_t nenv;
 	uint64_t base; /* hash of seed, uid, container and run */
 	double start, end; /* the run; end 0 while it runs */
 	double rate;       /* lines per wall-clock second; 0: silent */
@@ -157,6 +163,23 @@ static const char *level_name(int rank, bool json)
 	return rank < 0 ? "DEBUG" : rank == 0 ? "INFO " : rank == 1 ? "WARN " : "ERROR";
 }
 
+/* {env.NAME}: the value of the container's env entry NAME (the last one
+ * wins, as in the kubelet); an unknown name, or one whose value comes
+ * from elsewhere (valueFrom), is empty. A line break in the value becomes
+ * a space: one template is one log line, which tailLines counts on. */
+static void put_env(const struct sim_log *l, const char *name, size_t n,
+		    struct buf *out)
+{
+	for (size_t k = l->nenv; k-- > 0;) {
+		if (strlen(l->env_names[k]) != n ||
+		    strncmp(l->env_names[k], name, n))
+			continue;
+		for (const char *v = l->env_values[k]; *v; v++)
+			buf_putc(out, *v == '\n' || *v == '\r' ? ' ' : *v);
+		return;
+	}
+}
+
 /* Fill the placeholders of tpl for line i. */
 static void expand(const struct sim_log *l, const char *tpl, uint64_t i,
 		   uint64_t h, int rank, struct buf *out)
@@ -192,6 +215,9 @@ static void expand(const struct sim_log *l, const char *tpl, uint64_t i,
 		} else if (close && n == 2 && !strncmp(name, "ts", 2)) {
 			ts_ms(line_time(l, i), ts);
 			buf_puts(out, ts);
+		} else if (close && n > 4 && !strncmp(name, "env.", 4) &&
+			   strcspn(name + 4, "{ \t") >= n - 4) {
+			put_env(l, name + 4, n - 4, out);
 		} else {
 			/* not a placeholder: keep the brace */
 			buf_putc(out, '{');
@@ -428,6 +454,21 @@ enum status sim_log_open_at(struct ks_world *w, const struct ks_obj *pod,
 			l->tpls[l->ntpl++] = p;
 		}
 	}
+	const json_t *spec = json_object_get(pod->json, "spec");
+	const json_t *ctr = find_container(json_object_get(spec, init ? "initContainers" : "containers"),
+					   name);
+	size_t k;
+	json_t *ev;
+	json_array_foreach(json_object_get(ctr, "env"), k, ev)
+	{
+		const char *en = jstr(ev, "name"), *val = jstr(ev, "value");
+		if (!en || !val)
+			continue;
+		l->env_names = xrealloc(l->env_names, (l->nenv + 1) * sizeof *l->env_names);
+		l->env_values = xrealloc(l->env_values, (l->nenv + 1) * sizeof *l->env_values);
+		l->env_names[l->nenv] = xstrdup(en);
+		l->env_values[l->nenv++] = xstrdup(val);
+	}
 	l->follow = q->follow;
 	l->timestamps = q->timestamps;
 	l->left = q->limit_bytes;
@@ -517,5 +558,11 @@ void sim_log_close(struct sim_log *l)
 	free(l->container);
 	free(l->tpl_text);
 	free(l->tpls);
+	for (size_t i = 0; i < l->nenv; i++) {
+		free(l->env_names[i]);
+		free(l->env_values[i]);
+	}
+	free(l->env_names);
+	free(l->env_values);
 	free(l);
 }

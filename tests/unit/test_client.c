@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "base/str.h"
 #include "cli/kubecli.h"
 #include "kube/client.h"
 #include "kube/logs.h"
@@ -116,15 +117,15 @@ static void test_durations(void **state)
 {
 	(void)state;
 	long s;
-	assert_true(cli_parse_duration("90s", &s));
+	assert_true(str_parse_duration("90s", &s));
 	assert_int_equal(s, 90);
-	assert_true(cli_parse_duration("1h30m", &s));
+	assert_true(str_parse_duration("1h30m", &s));
 	assert_int_equal(s, 5400);
-	assert_true(cli_parse_duration("2d", &s));
+	assert_true(str_parse_duration("2d", &s));
 	assert_int_equal(s, 172800);
 	const char *bad[] = {"", "5", "m", "5x", "-5s", "1h-3m", "99999999999d"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		assert_false(cli_parse_duration(bad[i], &s));
+		assert_false(str_parse_duration(bad[i], &s));
 }
 
 int main(void)

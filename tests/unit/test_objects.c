@@ -935,6 +935,10 @@ static void check_strings(const struct kube_obj *o)
 	case KUBE_NAMESPACE:
 		S(o->u.ns.phase);
 		break;
+	case KUBE_CONFIGMAP:
+		for (uint32_t i = 0; i < o->u.cm.ndata; i++)
+			S(o->u.cm.data[i].key), S(o->u.cm.data[i].value);
+		break;
 	default:
 		fail();
 	}
@@ -1278,6 +1282,28 @@ static void test_memory_per_pod(void **state)
 
 /* ---- times and ages ---------------------------------------------------------- */
 
+/* opsdeck's own ConfigMaps (run records): data kept as pairs, a value
+ * that is not a string is "", other kinds have no data. */
+static void test_configmap_data(void **state)
+{
+	(void)state;
+	json_t *j = json_loads(
+		"{\"metadata\":{\"name\":\"run-1\",\"namespace\":\"opsdeck\"},"
+		"\"data\":{\"record\":\"{\\\"id\\\":1}\",\"n\":7}}",
+		0, NULL);
+	assert_non_null(j);
+	struct kube_obj *o = kobj_decode(KUBE_CONFIGMAP, j, NULL);
+	assert_non_null(o);
+	assert_string_equal(kobj_cm_data(o, "record"), "{\"id\":1}");
+	assert_string_equal(kobj_cm_data(o, "n"), "");
+	assert_null(kobj_cm_data(o, "missing"));
+	kobj_free(o);
+	o = kobj_decode(KUBE_NAMESPACE, j, NULL);
+	assert_null(kobj_cm_data(o, "record"));
+	kobj_free(o);
+	json_decref(j);
+}
+
 static void test_parse_time(void **state)
 {
 	(void)state;
@@ -1422,6 +1448,7 @@ int main(void)
 		cmocka_unit_test(test_huge_arrays),
 		cmocka_unit_test(test_deep_junk_and_giant_strings),
 		cmocka_unit_test(test_memory_per_pod),
+		cmocka_unit_test(test_configmap_data),
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_format_time),
 		cmocka_unit_test(test_format_age),

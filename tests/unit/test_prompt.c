@@ -3,11 +3,13 @@
  * back from ncurses' virtual screen (term.c's test mode, 80x24, output to
  * /dev/null). Typing and Enter, the editing keys, cancelling, a done that
  * opens the next prompt, Tab with one and with several candidates,
- * histories per name and on disk (modes, reloading, hostile files), wide
- * and multibyte characters at the right columns, a 2000-character line
- * that scrolls with the point, control characters shown as ^[, readline's
- * own modes (incremental search) keeping Esc, and readline writing nothing
- * to stdout or stderr, not even about a broken ~/.inputrc.
+ * histories per name and on disk (modes, reloading, hostile files), a
+ * line that starts with a default, a secret drawn as *s and kept in no
+ * history, wide and multibyte characters at the right columns, a
+ * 2000-character line that scrolls with the point, control characters
+ * shown as ^[, readline's own modes (incremental search) keeping Esc, and
+ * readline writing nothing to stdout or stderr, not even about a broken
+ * ~/.inputrc.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -669,6 +671,105 @@ static void test_history(void **st)
 	press(UK_ESC);
 }
 
+static void open_with_default(void *arg, const char *line)
+{
+	on_done(arg, line);
+	prompt_open_with(&(struct prompt_req){"Second: ", NULL, on_done, NULL,
+					      &R2},
+			 &(struct prompt_extra){.initial = "42"});
+}
+
+/* A prompt that starts with a default, and a secret one: drawn as '*'s,
+ * the line handed over whole, nothing of it in any history (in memory or
+ * on disk), the history it names left alone. */
+static void test_initial_and_secret(void **st)
+{
+	(void)st;
+	prompt_open_with(&(struct prompt_req){"Channel: ", "var-x-channel",
+					      on_done, NULL, &R},
+			 &(struct prompt_extra){.initial = "ops"});
+	assert_string_equal(shown(), "Channel: ops");
+	assert_int_equal(draw(), 12);
+	press(UK_ENTER);
+	assert_string_equal(R.line, "ops");
+	prompt_open_with(&(struct prompt_req){"Channel: ", "var-x-channel",
+					      on_done, NULL, &R},
+			 &(struct prompt_extra){.initial = "ops"});
+	press(UK_BACKSPACE);
+	press(UK_BACKSPACE);
+	type("nline");
+	assert_string_equal(shown(), "Channel: online");
+	press(UK_ENTER);
+	assert_string_equal(R.line, "online");
+	/* a done that opens the next prompt with a default: it is there
+	 * (readline empties the line after the handler returns) */
+	prompt_open(&(struct prompt_req){"First: ", NULL, open_with_default,
+					 NULL, &R});
+	type("a");
+	press(UK_ENTER);
+	assert_string_equal(R2.line ? R2.line : "", "");
+	assert_true(prompt_active());
+	assert_string_equal(shown(), "Second: 42");
+	type("7");
+	press(UK_ENTER);
+	assert_string_equal(R2.line, "427");
+	/* no extra is a plain prompt */
+	prompt_open_with(&(struct prompt_req){":", NULL, on_done, NULL, &R},
+			 NULL);
+	assert_string_equal(shown(), ":");
+	press(UK_ESC);
+	assert_true(R.got_null);
+
+	enter_line("Token: ", "var-x-token", "old-visible");
+	const struct prompt_extra secret = {.secret = true,
+					    .initial = NULL};
+	prompt_open_with(&(struct prompt_req){"Token: ", "var-x-token",
+					      on_done, NULL, &R},
+			 &secret);
+	/* the name's history is not offered to a secret */
+	press(UK_UP);
+	assert_string_equal(shown(), "Token:");
+	type("s3cr\xc3\xa9t!");
+	assert_string_equal(shown(), "Token: *******");
+	assert_int_equal(draw(), 14);
+	press(UK_LEFT);
+	press(UK_LEFT);
+	assert_int_equal(draw(), 12);
+	assert_null(strstr(row(ROW), "s3cr"));
+	press(UK_ENTER);
+	assert_string_equal(R.line, "s3cr\xc3\xa9t!");
+	/* not kept: the history has what it had, on disk too */
+	open_prompt("Token: ", "var-x-token", NULL);
+	press(UK_UP);
+	assert_string_equal(shown(), "Token: old-visible");
+	press(UK_UP);
+	assert_string_equal(shown(), "Token: old-visible");
+	press(UK_ESC);
+	prompt_teardown();
+	char path[PATH_MAX + 64];
+	history_path(path, sizeof path, "var-x-token");
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char buf[256] = "";
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	assert_null(strstr(buf, "s3cr"));
+	assert_non_null(strstr(buf, "old-visible"));
+	prompt_setup();
+	/* cancelled, a secret is gone as well */
+	prompt_open_with(&(struct prompt_req){"Token: ", NULL, on_done, NULL,
+					      &R},
+			 &secret);
+	type("abc");
+	assert_string_equal(shown(), "Token: ***");
+	press(UK_ESC);
+	assert_true(R.got_null);
+	open_prompt(":", NULL, NULL);
+	assert_string_equal(shown(), ":");
+	press(UK_ESC);
+}
+
 static void assert_mode(const char *path, mode_t want)
 {
 	struct stat sb;
@@ -1069,6 +1170,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_complete_many, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_history, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_initial_and_secret, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_history_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_history_file_hostile, setup,
 					    teardown),

@@ -4,8 +4,9 @@
  * right times and are the same whenever they are read, `--timestamps`,
  * `--tail`, `--since`, `--since-time` and `--limit-bytes` select what the
  * kubelet would, a follow ends with the container run, `--previous` shows
- * the run that crashed, and requests the apiserver or the kubelet refuses
- * get their messages.
+ * the run that crashed, requests the apiserver or the kubelet refuses
+ * get their messages, and {env.NAME} shows the container's own
+ * environment (what the FinPay migration Job logs).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -520,6 +521,93 @@ static void test_silent_and_speed(void **state)
 	fx_free(f);
 }
 
+static void test_env_placeholders(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new(1);
+	/* Two containers, each with its own environment; a valueFrom entry
+	 * has no literal value; a repeated name: the last one wins. */
+	mkpod(f, "job",
+	      "\"" KS_ANN_LOG_RATE "\":\"10\",\"" KS_ANN_LOG_LINES
+	      "\":\"INFO migrating to {env.MIGRATION} in {env.ENVIRONMENT}\\n"
+	      "by [{env.OPERATOR}] [{env.SECRET}] [{env.NOPE}] {env.} {env.A {n}} {env.MIGRATION\"",
+	      "{\"name\":\"migrate\",\"image\":\"m:1\",\"env\":["
+	      "{\"name\":\"MIGRATION\",\"value\":\"V1__old\"},"
+	      "{\"name\":\"ENVIRONMENT\",\"value\":\"staging\"},"
+	      "{\"name\":\"OPERATOR\",\"value\":\"ann \\\"a\\\"\\nb\"},"
+	      "{\"name\":\"SECRET\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"s\",\"key\":\"k\"}}},"
+	      "{\"name\":\"MIGRATION\",\"value\":\"V42__add_refund_index\"}]},"
+	      "{\"name\":\"side\",\"image\":\"s:1\",\"env\":["
+	      "{\"name\":\"ENVIRONMENT\",\"value\":\"production\"}]}");
+	mkpod(f, "js",
+	      "\"" KS_ANN_LOG_RATE "\":\"10\",\"" KS_ANN_LOG_FORMAT "\":\"json\",\""
+	      KS_ANN_LOG_LINES "\":\"INFO operator {env.OPERATOR}\"",
+	      "{\"name\":\"app\",\"image\":\"a:1\",\"env\":["
+	      "{\"name\":\"OPERATOR\",\"value\":\"ann \\\"a\\\"\\tb\"}]}");
+	step(f, 0);
+	step(f, 1.35);
+	struct ks_logq q = Q();
+	q.container = "migrate";
+	char *m = logs_at(f, "job", q, f->t);
+	assert_true(nlines(m) >= 3);
+	assert_string_equal(line(m, 0),
+			    "INFO migrating to V42__add_refund_index in staging");
+	/* A line break in a value does not split the log line. */
+	assert_string_equal(line(m, 1),
+			    "by [ann \"a\" b] [] [] {env.} {env.A 2} {env.MIGRATION");
+	assert_string_equal(line(m, 2), line(m, 0));
+	q.container = "side";
+	char *s = logs_at(f, "job", q, f->t);
+	assert_string_equal(line(s, 0), "INFO migrating to  in production");
+	assert_string_equal(line(s, 1), "by [] [] [] {env.} {env.A 2} {env.MIGRATION");
+	/* In JSON the value is escaped like any other text. */
+	char *j = logs_at(f, "js", Q(), f->t);
+	json_error_t je;
+	json_t *v = json_loads(line(j, 0), 0, &je);
+	if (!v)
+		fail_msg("not JSON: %s", line(j, 0));
+	assert_string_equal(json_string_value(json_object_get(v, "msg")),
+			    "operator ann \"a\"\tb");
+	json_decref(v);
+	free(m);
+	free(s);
+	free(j);
+	fx_free(f);
+}
+
+/* A run-to-completion container with N log lines prints each exactly once
+ * when rate * exit-after is a little under N (line i is due at i / rate,
+ * and the last one due at the exit, inclusive, is printed): what the
+ * FinPay migration Job's annotations rely on. */
+static void test_lines_once_before_exit(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new(1);
+	mkpod(f, "once",
+	      "\"" KS_ANN_LOG_RATE "\":\"2\",\"" KS_ANN_EXIT_AFTER "\":\"1.25\",\""
+	      KS_ANN_LOG_LINES "\":\"one {env.A}\\ntwo\\nthree {ts}\"",
+	      "{\"name\":\"app\",\"image\":\"a:1\",\"env\":[{\"name\":\"A\",\"value\":\"x\"}]}");
+	json_t *m = ks_mutable(pod(f, "once"));
+	json_object_set_new(json_object_get(m, "spec"), "restartPolicy", json_string("Never"));
+	struct err e;
+	assert_int_equal(ks_update(&f->w, pod(f, "once"), m, NULL, &e), ST_OK);
+	step(f, 0);
+	step(f, 1.2);
+	double s = run_start(f, "once");
+	f->t = s + 10;
+	sim_run_due(&f->w, f->t);
+	struct sim_run r;
+	assert_true(sim_log_run(&f->w, pod(f, "once"), false, &r));
+	assert_true(r.end > 0);
+	char *a = logs_at(f, "once", Q(), f->t);
+	assert_int_equal(nlines(a), 3);
+	assert_string_equal(line(a, 0), "one x");
+	assert_string_equal(line(a, 1), "two");
+	assert_true(str_has_prefix(line(a, 2), "three 20"));
+	free(a);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +621,8 @@ int main(void)
 	    cmocka_unit_test(test_templates_and_json),
 	    cmocka_unit_test(test_default_mix),
 	    cmocka_unit_test(test_silent_and_speed),
+	    cmocka_unit_test(test_env_placeholders),
+	    cmocka_unit_test(test_lines_once_before_exit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

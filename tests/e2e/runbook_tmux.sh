@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# The restart of a service in staging, in the console, in a real terminal,
+# as a new user would do it: the FinPay clusters and repo (finpay_start), a
+# tmux window at 120x36 with fresh XDG folders, keys in with `tmux
+# send-keys`, the screen read with `tmux capture-pane`. Every wait polls
+# the pane with a timeout and prints the pane when it gives up.
+#
+#  1. the console opens on the fleet;
+#  2. payments-api in staging (Right, Enter) -> r: the runbooks that apply
+#     there, restart-service among them with its gate;
+#  3. Enter on restart-service: the run view with its plan and the gate
+#     question (restart-service has no variables; staging asks y/n, or the
+#     environment's name when the repo still has a confirm gate there); a
+#     wrong answer is said and asked again, then the right one;
+#  4. the live progress: the steps turn from pending to succeeded, the run
+#     to SUCCEEDED;
+#  5. U: the audit view shows the run (id, restart-service, staging,
+#     payments-api, succeeded); Enter opens it again; the filter keeps it
+#     or hides it;
+#  6. the cluster agrees: `kubectl rollout status` is done, the pod
+#     template has a new restartedAt annotation, `kubectl get events`
+#     shows opsdeck's events naming the run, the run record is in the
+#     opsdeck namespace, and the local audit log (0600) has it;
+#  7. Q ends the console with status 0.
+# The tmux server has its own socket (-L) and is killed on exit.
+. "$(dirname "$0")/lib.sh"
+command -v tmux >/dev/null || { echo "tmux is not installed"; exit 1; }
+command -v kubectl >/dev/null || { echo "kubectl is not installed"; exit 1; }
+for b in opsdeck kubesim; do
+	[ -x "$ROOT/$BUILD/$b" ] || { echo "$ROOT/$BUILD/$b is not built"; exit 1; }
+done
+# The binary as it is now: a `make` elsewhere may relink it while this runs.
+BIN="$T/bin"
+mkdir -p "$BIN"
+cp "$ROOT/$BUILD/opsdeck" "$BIN/" || exit 1
+OPSDECK="$BIN/opsdeck"
+"$OPSDECK" help >/dev/null 2>&1 || { echo "$ROOT/$BUILD/opsdeck does not run (being rebuilt?)"; exit 1; }
+unset TMUX TMUX_PANE
+
+TS="opsdeck-rb-$$-$RANDOM" # the tmux server's socket name
+TS_PATH="${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TS"
+tm() { tmux -L "$TS" "$@"; }
+
+rb_cleanup() {
+	tm kill-server 2>/dev/null
+	rm -f "$TS_PATH"
+	[ -n "${PROD_PID:-}" ] && kill "$PROD_PID" 2>/dev/null
+	ks_cleanup
+}
+trap rb_cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+note() { echo "# $* (at ${SECONDS}s)"; }
+
+# ---- reading and waiting for the screen ---------------------------------------
+
+pane() { tm capture-pane -p -t rb; }
+show_pane() {
+	echo "    --- the pane ---"
+	tm capture-pane -p -t rb 2>&1 | sed -e 's/^/    |/'
+}
+pane_has() { pane | grep -Eq -- "$1"; }
+last_row() { pane | sed -n "${H}p"; }
+last_row_has() { last_row | grep -Eq -- "$1"; }
+
+# expect_pane NAME REGEX [SECONDS]: some line of the pane matches.
+expect_pane() {
+	if wait_until "${3:-10}" pane_has "$2"; then
+		pass "$1"
+		return 0
+	fi
+	fail "$1 (wanted /$2/ within ${3:-10} s)"
+	show_pane
+	return 1
+}
+
+# expect_prompt NAME REGEX [SECONDS]: the bottom row (prompts, messages).
+expect_prompt() {
+	if wait_until "${3:-10}" last_row_has "$2"; then
+		pass "$1"
+		return 0
+	fi
+	fail "$1 (wanted the bottom row /$2/ within ${3:-10} s)"
+	show_pane
+	return 1
+}
+
+bail() {
+	fail "$*; giving up"
+	show_pane
+	ks_finish
+	exit 1
+}
+
+keys() { tm send-keys -t rb "$@"; }
+text() { tm send-keys -t rb -l "$1"; }
+
+# ---- the clusters and the repo -------------------------------------------------
+
+note "starting the FinPay clusters"
+finpay_start || bail "the FinPay example did not start"
+STARTED=$(date +%s)
+# restart-service must be in the repo (runbooks/ at the tracked commit)
+"$OPSDECK" runbook list --repo "$REPO" --env staging 2>&1 | grep -q '^restart-service ' ||
+	bail "the FinPay repo has no restart-service runbook"
+before=$(kubectl get deploy payments-api -n payments-stg --context finpay-dev \
+	-o jsonpath='{.spec.template.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}')
+
+# ---- 1. the console --------------------------------------------------------------
+
+cat >"$T/tmux.conf" <<'EOF'
+set -g remain-on-exit on
+set -g status off
+EOF
+H=36
+console_env="env -u LC_ALL -u LC_CTYPE -u OPSDECK_REPO LANG=C.UTF-8 TERM=xterm-256color"
+console_env="$console_env KUBECONFIG=$KUBECONFIG HOME=$HOME"
+console_env="$console_env XDG_CONFIG_HOME=$XDG_CONFIG_HOME XDG_STATE_HOME=$XDG_STATE_HOME XDG_CACHE_HOME=$XDG_CACHE_HOME"
+tm -f "$T/tmux.conf" new-session -d -s rb -x 120 -y $H \
+	"$console_env $OPSDECK --repo $REPO; echo \$? >$T/console.rc" ||
+	bail "tmux did not start"
+expect_pane "the console opens the fleet" '^ payments-api +●' 30 || bail "no fleet"
+expect_pane "both clusters are connected" '● finpay-dev as admin +● finpay-prod as admin' 20
+
+# ---- 2. the cell, and its runbooks -------------------------------------------------
+
+note "payments-api in staging"
+keys Right Enter
+expect_pane "Enter opens the cell" '^ opsdeck › payments-api · staging' || bail "no cell"
+keys r
+expect_pane "r opens the runbooks of the cell" '^ opsdeck › runbooks · payments-api · staging' ||
+	bail "no runbooks view"
+expect_pane "the runbooks view lists restart-service with its scope and gate" \
+	'^ +restart-service +cell +(none|confirm) +Restart a service'
+expect_pane "and the environment runbooks (health-check)" '^ +health-check +environment '
+
+# The cursor starts on the first runbook: Down to restart-service.
+first=$(pane | grep -nE '^ +RUNBOOK +SCOPE +GATE' | head -1 | cut -d: -f1)
+target=$(pane | grep -nE '^ +restart-service +cell ' | head -1 | cut -d: -f1)
+[ -n "$first" ] && [ -n "$target" ] || bail "cannot find restart-service's row"
+for _ in $(seq $((target - first - 1))); do keys Down; done
+
+# ---- 3. Enter: the plan and the gate -------------------------------------------------
+
+note "restart-service"
+keys Enter
+expect_pane "Enter starts the run: the run view opens" \
+	'^ opsdeck › run · restart-service · staging · payments-api' || bail "no run view"
+expect_pane "the run view shows the plan" '^ +runbook +restart-service' 15
+expect_pane "and the steps, pending" '○ restart +pending +rollout-restart deployment/payments-api in payments-stg'
+RUN_ID=$(pane | sed -n 's/.* run \([0-9]\{8\}-[0-9]\{6\}-[0-9a-f]\{6\}\) *$/\1/p' | head -1)
+expect_match "the header names the run" "$RUN_ID" '^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$'
+expect_prompt "the gate asks on the prompt" "Run it\? \(y/n\)|Type the environment's name" 20 ||
+	bail "no gate question"
+if last_row_has "Type the environment's name"; then
+	# an older FinPay repo: staging asks for its name
+	text "stagin"
+	keys Enter
+	expect_prompt "a wrong name is said and asked again" "That is not the environment's name"
+	text "staging"
+else
+	text "maybe"
+	keys Enter
+	expect_prompt "an answer that is not y or n is asked again" 'Answer y or n'
+	text "y"
+fi
+keys Enter
+
+# ---- 4. live progress ----------------------------------------------------------------
+
+note "confirmed"
+if wait_until 20 pane_has 'RUNNING|SUCCEEDED'; then
+	pass "the run goes (RUNNING or done)"
+else
+	fail "the run does not start"
+	show_pane
+fi
+expect_pane "the run succeeds" ' SUCCEEDED *$' 60 || bail "the run did not succeed"
+expect_pane "the restart step succeeded" '✓ restart +succeeded +restarted deployment payments-api'
+expect_pane "the wait step saw the rollout" '✓ wait +succeeded +deployment "payments-api" successfully rolled out'
+expect_pane "the health step passed" '✓ health +succeeded '
+expect_pane "the message says so" '^ every step succeeded'
+expect_pane "the output holds the steps' lines" '^ (wait|health) +'
+note "succeeded"
+
+# ---- 5. the audit view ---------------------------------------------------------------
+
+keys U
+expect_pane "U opens the audit view" '^ opsdeck › audit \(' || bail "no audit view"
+expect_pane "the audit view shows the run: runbook, staging, service, operator, succeeded" \
+	"$RUN_ID +restart-service +staging +payments-api +admin +- +succeeded " 15
+keys Enter
+expect_pane "Enter on it opens its run view again" "run $RUN_ID *\$"
+keys Escape
+expect_pane "Esc goes back to the audit view" '^ opsdeck › audit \('
+text "|admin"
+keys Enter
+expect_pane "the filter keeps it" "$RUN_ID +restart-service"
+text "|db-migration"
+keys Enter
+expect_pane "a filter that matches no run hides it" 'no line matches the filter'
+
+# ---- 6. what the cluster says ----------------------------------------------------------
+
+check "kubectl rollout status sees payments-api rolled out" \
+	kubectl rollout status deploy/payments-api -n payments-stg --context finpay-dev --timeout=30s
+after=$(kubectl get deploy payments-api -n payments-stg --context finpay-dev \
+	-o jsonpath='{.spec.template.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}')
+if [ -n "$after" ] && [ "$after" != "$before" ]; then
+	pass "the pod template has a new restartedAt annotation ($after)"
+else
+	fail "the restartedAt annotation did not change ('$before' -> '$after')"
+fi
+at=$(date -d "$after" +%s 2>/dev/null || echo 0)
+if [ "$at" -ge $((STARTED - 5)) ]; then
+	pass "the restart happened during this test"
+else
+	fail "restartedAt $after is older than the test"
+fi
+events=$(kubectl get events -n payments-stg --context finpay-dev 2>&1)
+expect_match "kubectl get events shows opsdeck's events on the deployment" \
+	"$events" "OpsdeckRunbookStep.*deployment/payments-api"
+expect_match "they name the runbook, the run and the operator" \
+	"$events" "opsdeck runbook restart-service, run $RUN_ID, by admin"
+record=$(kubectl get cm "run-$RUN_ID" -n opsdeck --context finpay-dev \
+	-o jsonpath='{.metadata.labels.opsdeck\.io/state}' 2>&1)
+expect_eq "the run record in the opsdeck namespace says succeeded" "$record" succeeded
+log="$XDG_STATE_HOME/opsdeck/audit.jsonl"
+if [ -f "$log" ] && grep -q "$RUN_ID" "$log"; then
+	pass "the local audit log has the run"
+else
+	fail "the local audit log ($log) has no line about run $RUN_ID"
+fi
+expect_eq "the local audit log is 0600" "$(stat -c %a "$log" 2>/dev/null)" 600
+
+# ---- 7. Q ---------------------------------------------------------------------------------
+
+keys Q
+if wait_until 10 test -s "$T/console.rc"; then
+	expect_eq "Q ends the console with status 0" "$(cat "$T/console.rc")" 0
+else
+	fail "the console did not end on Q"
+	show_pane
+fi
+note "done"
+ks_finish
