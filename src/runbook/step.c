@@ -564,8 +564,11 @@ static bool hc_pod(struct step_exec *s, const struct kube_obj *o)
 		bad = true;
 		break;
 	case HEALTH_PROGRESSING:
-		/* starting is fine; still starting after minutes is not */
-		bad = o->created && s->now - o->created > PROGRESSING_GRACE_S;
+		/* Starting is fine, still starting after minutes is not; a
+		 * pod on its way out (an old one after a rollout) is
+		 * neither. */
+		bad = !o->deleted && o->created &&
+		      s->now - o->created > PROGRESSING_GRACE_S;
 		break;
 	default:
 		bad = false;
