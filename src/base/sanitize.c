@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "base/str.h"
+
 size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 {
 	unsigned char c = s[0];
@@ -87,4 +89,15 @@ char *sanitize_dup(const char *in, unsigned flags)
 	struct buf b = BUF_INIT;
 	sanitize_append(&b, in, strlen(in), flags);
 	return buf_detach(&b);
+}
+
+const char *sanitize_clip(char *out, size_t n, const char *s)
+{
+	struct buf b = BUF_INIT;
+	sanitize_append(&b, s, strnlen(s, 200), SAN_ASCII);
+	str_copy(out, n, buf_str(&b));
+	if (strlen(s) > 60 && n > 4)
+		memcpy(out + (n < 64 ? n : 64) - 4, "...", 4);
+	buf_free(&b);
+	return out;
 }

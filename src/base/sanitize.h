@@ -30,5 +30,8 @@ void sanitize_append(struct buf *out, const char *in, size_t len,
 		     unsigned flags);
 /* A new, sanitised copy of a NUL-terminated string. */
 char *sanitize_dup(const char *in, unsigned flags);
+/* User text quoted in a validation message: sanitised to ASCII into out
+ * and clipped to about 60 characters ("..." marks the cut). Returns out. */
+const char *sanitize_clip(char *out, size_t n, const char *s);
 
 #endif

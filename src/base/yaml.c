@@ -208,6 +208,47 @@ void yaml_path_index(struct buf *path, size_t i)
 	buf_printf(path, "[%zu]", i);
 }
 
+size_t yaml_path_enter_key(struct buf *path, const char *key)
+{
+	size_t mark = path->len;
+	yaml_path_key(path, key);
+	return mark;
+}
+
+size_t yaml_path_enter_index(struct buf *path, size_t i)
+{
+	size_t mark = path->len;
+	yaml_path_index(path, i);
+	return mark;
+}
+
+void yaml_path_leave(struct buf *path, size_t mark)
+{
+	path->len = mark;
+	if (path->data)
+		path->data[mark] = '\0';
+}
+
+const char *yaml_json_what(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "a mapping";
+	case JSON_ARRAY:
+		return "a list";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	default:
+		return "empty";
+	}
+}
+
 /* ---- the loader ---- */
 
 struct anchor {

@@ -123,5 +123,14 @@ enum status yaml_pos_err(struct err *e, enum status code,
  * a sequence index to a path being built. */
 void yaml_path_key(struct buf *path, const char *key);
 void yaml_path_index(struct buf *path, size_t i);
+/* The same for validators walking down and back up: each returns the
+ * mark that yaml_path_leave() cuts the path back to. */
+size_t yaml_path_enter_key(struct buf *path, const char *key);
+size_t yaml_path_enter_index(struct buf *path, size_t i);
+void yaml_path_leave(struct buf *path, size_t mark);
+
+/* What a node is, for messages: "a mapping", "a list", "a string", "a
+ * number", "a boolean", "empty". */
+const char *yaml_json_what(const json_t *v);
 
 #endif

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -1612,4 +1613,31 @@ bool kobj_pod_workload(const struct kube_obj *pod, enum kube_kind *kind,
 		return false;
 	buf_puts(name, pod->owner_name);
 	return true;
+}
+
+/* ---- names -------------------------------------------------------------- */
+
+bool kube_valid_label(const char *s, size_t n)
+{
+	if (!n || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!islower((unsigned char)s[i]) &&
+		    !isdigit((unsigned char)s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
+bool kube_valid_name(const char *s)
+{
+	if (strlen(s) > 253)
+		return false;
+	for (;;) {
+		size_t n = strcspn(s, ".");
+		if (!kube_valid_label(s, n))
+			return false;
+		if (!s[n])
+			return true;
+		s += n + 1;
+	}
 }

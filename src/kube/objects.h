@@ -292,6 +292,13 @@ bool kobj_pod_workload(const struct kube_obj *pod, enum kube_kind *kind,
  */
 json_t *kobj_to_json(const struct kube_obj *o);
 
+/* Kubernetes names: a DNS label (namespaces, containers, services:
+ * lowercase letters, digits and '-', starting and ending with a letter or
+ * digit, at most 63; s need not end at n) and an object name (DNS
+ * subdomain: labels joined by '.', at most 253). */
+bool kube_valid_label(const char *s, size_t n);
+bool kube_valid_name(const char *s);
+
 /* "2026-11-23T10:00:00Z" <-> Unix seconds; 0 for "" or garbage. */
 int64_t kube_parse_time(const char *s);
 void kube_format_time(struct buf *out, int64_t t);

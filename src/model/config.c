@@ -69,27 +69,6 @@ static void problem(struct ctx *c, bool at_key, const char *fmt, ...)
 	buf_free(&line);
 }
 
-static size_t enter_key(struct ctx *c, const char *key)
-{
-	size_t mark = c->path.len;
-	yaml_path_key(&c->path, key);
-	return mark;
-}
-
-static size_t enter_index(struct ctx *c, size_t i)
-{
-	size_t mark = c->path.len;
-	yaml_path_index(&c->path, i);
-	return mark;
-}
-
-static void leave(struct ctx *c, size_t mark)
-{
-	c->path.len = mark;
-	if (c->path.data)
-		c->path.data[mark] = '\0';
-}
-
 /* Whether what:name was defined before (then it is a duplicate); remembers
  * it. Names are remembered even when the rest of their entry is wrong, so
  * that a duplicate is found whatever else is wrong with the first one. */
@@ -101,38 +80,6 @@ static bool seen_before(struct ctx *c, const char *what, const char *name)
 		map_put(&c->names, k, NULL);
 	free(k);
 	return seen;
-}
-
-/* User text in a message: sanitised and clipped. */
-static const char *clip(char *out, size_t n, const char *s)
-{
-	struct buf b = BUF_INIT;
-	sanitize_append(&b, s, strnlen(s, 200), SAN_ASCII);
-	str_copy(out, n, buf_str(&b));
-	if (strlen(s) > 60 && n > 4)
-		memcpy(out + (n < 64 ? n : 64) - 4, "...", 4);
-	buf_free(&b);
-	return out;
-}
-
-static const char *json_what(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "a mapping";
-	case JSON_ARRAY:
-		return "a list";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "empty";
-	}
 }
 
 static void check_keys(struct ctx *c, json_t *obj, const char *what,
@@ -147,13 +94,13 @@ static void check_keys(struct ctx *c, json_t *obj, const char *what,
 			ok = !strcmp(key, *a);
 		if (ok)
 			continue;
-		size_t mark = enter_key(c, key);
+		size_t mark = yaml_path_enter_key(&c->path, key);
 		const char *s = str_closest(key, allowed);
 		char k[64];
 		problem(c, true, "unknown key '%s' in %s%s%s%s",
-			clip(k, sizeof k, key), what,
+			sanitize_clip(k, sizeof k, key), what,
 			s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 	}
 }
 
@@ -173,15 +120,15 @@ static bool want(struct ctx *c, json_t *obj, const char *key, json_t *v,
 	if (json_typeof(v) == t ||
 	    (t == JSON_TRUE && json_typeof(v) == JSON_FALSE))
 		return true;
-	size_t mark = enter_key(c, key);
+	size_t mark = yaml_path_enter_key(&c->path, key);
 	problem(c, false, "%s must be %s, not %s", what,
 		t == JSON_STRING	? "a string"
 		: t == JSON_OBJECT	? "a mapping"
 		: t == JSON_ARRAY	? "a list"
 		: t == JSON_TRUE	? "true or false"
 					: "a number",
-		json_what(v));
-	leave(c, mark);
+		yaml_json_what(v));
+	yaml_path_leave(&c->path, mark);
 	(void)obj;
 	return false;
 }
@@ -198,9 +145,9 @@ static const char *get_str(struct ctx *c, json_t *obj, const char *key,
 	if (!want(c, obj, key, v, JSON_STRING, label))
 		return NULL;
 	if (required && !*json_string_value(v)) {
-		size_t mark = enter_key(c, key);
+		size_t mark = yaml_path_enter_key(&c->path, key);
 		problem(c, false, "%s must not be empty", key);
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 		return NULL;
 	}
 	return json_string_value(v);
@@ -228,46 +175,17 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-/* A DNS label as Kubernetes has it (namespaces, containers): lowercase
- * letters, digits and '-', starting and ending with a letter or digit, at
- * most 63. Unlike opsdeck's own names it may start with a digit. */
-static bool valid_label(const char *s, size_t n)
-{
-	if (!n || n > 63 || s[0] == '-' || s[n - 1] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) &&
-		    !isdigit((unsigned char)s[i]) && s[i] != '-')
-			return false;
-	return true;
-}
-
-/* A Kubernetes object name (DNS subdomain): labels joined by '.'. */
-static bool valid_object_name(const char *s)
-{
-	if (strlen(s) > 253)
-		return false;
-	for (;;) {
-		size_t n = strcspn(s, ".");
-		if (!valid_label(s, n))
-			return false;
-		if (!s[n])
-			return true;
-		s += n + 1;
-	}
-}
-
 static const char *get_name(struct ctx *c, json_t *obj, const char *what)
 {
 	const char *s = get_str(c, obj, "name", true, what);
 	if (s && !valid_name(s)) {
 		char k[64];
-		size_t mark = enter_key(c, "name");
+		size_t mark = yaml_path_enter_key(&c->path, "name");
 		problem(c, false,
 			"'%s' is not a valid name: lowercase letters, digits "
 			"and '-', starting with a letter, at most 63",
-			clip(k, sizeof k, s));
-		leave(c, mark);
+			sanitize_clip(k, sizeof k, s));
+		yaml_path_leave(&c->path, mark);
 		return NULL;
 	}
 	return s;
@@ -289,12 +207,12 @@ static void parse_vars(struct ctx *c, json_t *obj, struct vec *out)
 	json_t *vars = json_object_get(obj, "variables");
 	if (!vars || !want(c, obj, "variables", vars, JSON_OBJECT, "variables"))
 		return;
-	size_t mark = enter_key(c, "variables");
+	size_t mark = yaml_path_enter_key(&c->path, "variables");
 	const char *key;
 	json_t *v;
 	json_object_foreach(vars, key, v)
 	{
-		size_t m2 = enter_key(c, key);
+		size_t m2 = yaml_path_enter_key(&c->path, key);
 		char text[64];
 		const char *val = NULL;
 		if (json_is_string(v))
@@ -317,16 +235,16 @@ static void parse_vars(struct ctx *c, json_t *obj, struct vec *out)
 			problem(c, false,
 				"variable %s must be a string, not %s (quote "
 				"it)",
-				key, json_what(v));
+				key, yaml_json_what(v));
 		else {
 			struct model_var *var = xcalloc(1, sizeof *var);
 			var->name = xstrdup(key);
 			var->value = xstrdup(val);
 			vec_push(out, var);
 		}
-		leave(c, m2);
+		yaml_path_leave(&c->path, m2);
 	}
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 }
 
 /* ---- environments and tenants ---- */
@@ -345,7 +263,7 @@ static void parse_env(struct ctx *c, json_t *j, size_t index)
 {
 	if (!json_is_object(j)) {
 		problem(c, false, "an environment must be a mapping, not %s",
-			json_what(j));
+			yaml_json_what(j));
 		return;
 	}
 	check_keys(c, j, "an environment", env_keys);
@@ -353,11 +271,11 @@ static void parse_env(struct ctx *c, json_t *j, size_t index)
 	const char *cluster = get_str(c, j, "cluster", true, "an environment");
 	const char *short_ = get_str(c, j, "short", false, "an environment");
 	if (short_ && !valid_name(short_)) {
-		size_t mark = enter_key(c, "short");
+		size_t mark = yaml_path_enter_key(&c->path, "short");
 		problem(c, false,
 			"short: lowercase letters, digits and '-', starting "
 			"with a letter");
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 		short_ = NULL;
 	}
 	enum approval approval = APPROVAL_NONE;
@@ -370,12 +288,12 @@ static void parse_env(struct ctx *c, json_t *j, size_t index)
 			approval = (enum approval)i;
 		else {
 			char k[64];
-			size_t mark = enter_key(c, "approval");
+			size_t mark = yaml_path_enter_key(&c->path, "approval");
 			problem(c, false,
 				"approval '%s': use none, confirm or "
 				"second-person",
-				clip(k, sizeof k, a));
-			leave(c, mark);
+				sanitize_clip(k, sizeof k, a));
+			yaml_path_leave(&c->path, mark);
 		}
 	}
 	bool protected_ = get_bool(c, j, "protected",
@@ -416,7 +334,7 @@ static void parse_tenant(struct ctx *c, json_t *j, size_t index)
 {
 	if (!json_is_object(j)) {
 		problem(c, false, "a tenant must be a mapping, not %s",
-			json_what(j));
+			yaml_json_what(j));
 		return;
 	}
 	check_keys(c, j, "a tenant", tenant_keys);
@@ -434,12 +352,12 @@ static void parse_tenant(struct ctx *c, json_t *j, size_t index)
 		if (json_is_string(tag))
 			vec_push(&t->tags, xstrdup(json_string_value(tag)));
 		else {
-			size_t mark = enter_key(c, "tags");
-			size_t m2 = enter_index(c, i);
+			size_t mark = yaml_path_enter_key(&c->path, "tags");
+			size_t m2 = yaml_path_enter_index(&c->path, i);
 			problem(c, false, "a tag must be a string, not %s",
-				json_what(tag));
-			leave(c, m2);
-			leave(c, mark);
+				yaml_json_what(tag));
+			yaml_path_leave(&c->path, m2);
+			yaml_path_leave(&c->path, mark);
 		}
 	}
 	parse_vars(c, j, &t->vars);
@@ -481,11 +399,11 @@ static enum status check_name(void *arg, const char *name, size_t offset)
 	char k[64];
 	if (!ok)
 		problem(n->c, false, "unknown name '%s' in template (%s)",
-			clip(k, sizeof k, name), vocabulary);
+			sanitize_clip(k, sizeof k, name), vocabulary);
 	else if (!n->tenanted && str_has_prefix(name, "tenant."))
 		problem(n->c, false,
 			"'%s' in a service that is not tenanted",
-			clip(k, sizeof k, name));
+			sanitize_clip(k, sizeof k, name));
 	return ST_OK;
 }
 
@@ -644,30 +562,30 @@ static void parse_locator(struct ctx *c, json_t *j, struct model_service *s)
 		problem(c, false,
 			"a version locator must be a mapping with file and "
 			"path, not %s",
-			json_what(j));
+			yaml_json_what(j));
 		return;
 	}
 	check_keys(c, j, "a version locator", locator_keys);
 	const char *file = get_str(c, j, "file", true, "a version locator");
 	const char *path = get_str(c, j, "path", true, "a version locator");
 	if (file) {
-		size_t mark = enter_key(c, "file");
+		size_t mark = yaml_path_enter_key(&c->path, "file");
 		if (check_template(c, file, s->tenanted) &&
 		    tmpl_is_literal(file) && !valid_repo_path(file))
 			problem(c, false,
 				"file must be a path inside the repo (no "
 				"leading '/', no '..')");
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 	}
 	struct locator *loc = NULL;
 	if (path) {
 		struct err e;
 		size_t offset = 0;
 		if (locator_parse(path, &loc, &offset, &e) != ST_OK) {
-			size_t mark = enter_key(c, "path");
+			size_t mark = yaml_path_enter_key(&c->path, "path");
 			problem(c, false, "path: %s (at character %zu)", e.msg,
 				offset + 1);
-			leave(c, mark);
+			yaml_path_leave(&c->path, mark);
 		}
 	}
 	struct model_locator *l = xcalloc(1, sizeof *l);
@@ -677,7 +595,7 @@ static void parse_locator(struct ctx *c, json_t *j, struct model_service *s)
 	    json_integer_value(doc) < 100000)
 		l->doc_index = (long)json_integer_value(doc);
 	else if (json_is_object(doc)) {
-		size_t mark = enter_key(c, "document");
+		size_t mark = yaml_path_enter_key(&c->path, "document");
 		static const char *const doc_keys[] = {"kind", "name", NULL};
 		check_keys(c, doc, "document", doc_keys);
 		const char *kind = get_str(c, doc, "kind", false, "document");
@@ -687,14 +605,14 @@ static void parse_locator(struct ctx *c, json_t *j, struct model_service *s)
 			problem(c, false, "document needs kind or name");
 		l->doc_kind = kind && *kind ? xstrdup(kind) : NULL;
 		l->doc_name = name && *name ? xstrdup(name) : NULL;
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 	} else if (doc) {
-		size_t mark = enter_key(c, "document");
+		size_t mark = yaml_path_enter_key(&c->path, "document");
 		problem(c, false,
 			"document must be {kind, name} or an index from 0, "
 			"not %s",
-			json_what(doc));
-		leave(c, mark);
+			yaml_json_what(doc));
+		yaml_path_leave(&c->path, mark);
 	}
 	l->image = get_bool(c, j, "image", false);
 	l->file = file ? xstrdup(file) : NULL;
@@ -717,7 +635,7 @@ static bool parse_subset(struct ctx *c, json_t *obj, const char *key,
 		return true;
 	if (!want(c, obj, key, list, JSON_ARRAY, key))
 		return false;
-	size_t mark = enter_key(c, key), i;
+	size_t mark = yaml_path_enter_key(&c->path, key), i;
 	json_t *v;
 	bool ok = true;
 	/* An empty list would mean "all" (in_subset); say it instead. */
@@ -728,20 +646,20 @@ static bool parse_subset(struct ctx *c, json_t *obj, const char *key,
 	}
 	json_array_foreach(list, i, v)
 	{
-		size_t m2 = enter_index(c, i);
+		size_t m2 = yaml_path_enter_index(&c->path, i);
 		char k[64];
 		if (!json_is_string(v)) {
 			problem(c, false, "%s names must be strings", what);
 			ok = false;
 		} else if (!exists(c->m, json_string_value(v))) {
 			problem(c, false, "no %s named '%s'", what,
-				clip(k, sizeof k, json_string_value(v)));
+				sanitize_clip(k, sizeof k, json_string_value(v)));
 			ok = false;
 		} else
 			vec_push(out, (void *)json_string_value(v));
-		leave(c, m2);
+		yaml_path_leave(&c->path, m2);
 	}
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 	return ok;
 }
 
@@ -842,38 +760,38 @@ static void expand(struct ctx *c, struct model_service *s, const char *where,
 					cell_problem(c, buf_str(&fw), cell->key,
 						     "file '%s' is not a path "
 						     "inside the repo",
-						     clip(k, sizeof k,
+						     sanitize_clip(k, sizeof k,
 							  cell->files[li]));
 				buf_free(&fw);
 			}
 			vec_push(&m->cells, cell);
 			vec_push(&s->cells, cell);
 			/* A bad name is said here, not again as a duplicate. */
-			if (cell->workload && !valid_object_name(cell->workload)) {
+			if (cell->workload && !kube_valid_name(cell->workload)) {
 				cell_problem(c, buf_str(&w), cell->key,
 					     "workload name '%s' is not a valid "
 					     "Kubernetes name",
-					     clip(k, sizeof k, cell->workload));
+					     sanitize_clip(k, sizeof k, cell->workload));
 				free(cell->workload);
 				cell->workload = NULL;
 			}
 			if (cell->namespace_ &&
-			    !valid_label(cell->namespace_,
+			    !kube_valid_label(cell->namespace_,
 					 strlen(cell->namespace_))) {
 				cell_problem(c, buf_str(&ns), cell->key,
 					     "namespace '%s' is not a valid "
 					     "namespace name",
-					     clip(k, sizeof k, cell->namespace_));
+					     sanitize_clip(k, sizeof k, cell->namespace_));
 				free(cell->namespace_);
 				cell->namespace_ = NULL;
 			}
 			if (cell->container &&
-			    !valid_label(cell->container,
+			    !kube_valid_label(cell->container,
 					 strlen(cell->container)))
 				cell_problem(c, buf_str(&ct), cell->key,
 					     "container '%s' is not a valid "
 					     "container name",
-					     clip(k, sizeof k, cell->container));
+					     sanitize_clip(k, sizeof k, cell->container));
 		}
 	}
 out:
@@ -904,7 +822,7 @@ static bool split_workload(struct ctx *c, const char *w, enum kube_kind *kind,
 	if (!slash || !slash[1]) {
 		problem(c, false,
 			"workload must be KIND/NAME, e.g. deployment/%s",
-			*w ? clip(k, sizeof k, w) : "payments-api");
+			*w ? sanitize_clip(k, sizeof k, w) : "payments-api");
 		return false;
 	}
 	char *kname = xstrndup(w, (size_t)(slash - w));
@@ -915,7 +833,7 @@ static bool split_workload(struct ctx *c, const char *w, enum kube_kind *kind,
 		problem(c, false,
 			"workload kind '%s': use deployment, statefulset or "
 			"daemonset",
-			clip(k, sizeof k, kname));
+			sanitize_clip(k, sizeof k, kname));
 	free(kname);
 	*name = slash + 1;
 	return ok;
@@ -925,7 +843,7 @@ static void parse_service(struct ctx *c, json_t *j, size_t index)
 {
 	if (!json_is_object(j)) {
 		problem(c, false, "a service must be a mapping, not %s",
-			json_what(j));
+			yaml_json_what(j));
 		return;
 	}
 	check_keys(c, j, "a service", service_keys);
@@ -943,23 +861,23 @@ static void parse_service(struct ctx *c, json_t *j, size_t index)
 	bool ok = name != NULL;
 	const char *wname = NULL;
 	if (workload) {
-		size_t mark = enter_key(c, "workload");
+		size_t mark = yaml_path_enter_key(&c->path, "workload");
 		bool kind_ok = split_workload(c, workload, &s->kind, &wname);
 		ok = wname && check_template(c, wname, tenanted) && kind_ok &&
 		     ok;
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 	} else
 		ok = false;
 	if (ns) {
-		size_t mark = enter_key(c, "namespace");
+		size_t mark = yaml_path_enter_key(&c->path, "namespace");
 		ok = check_template(c, ns, tenanted) && ok;
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 	} else
 		ok = false;
 	if (container && *container) {
-		size_t mark = enter_key(c, "container");
+		size_t mark = yaml_path_enter_key(&c->path, "container");
 		ok = check_template(c, container, tenanted) && ok;
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 	}
 	s->workload = xstrdup(wname ? wname : "");
 	s->namespace_ = xstrdup(ns ? ns : "");
@@ -968,7 +886,7 @@ static void parse_service(struct ctx *c, json_t *j, size_t index)
 	json_t *version = field(c, j, "version", true, "a service");
 	size_t before = c->count;
 	if (version) {
-		size_t mark = enter_key(c, "version");
+		size_t mark = yaml_path_enter_key(&c->path, "version");
 		if (json_is_array(version)) {
 			size_t i;
 			json_t *v;
@@ -977,13 +895,13 @@ static void parse_service(struct ctx *c, json_t *j, size_t index)
 					"version needs at least one locator");
 			json_array_foreach(version, i, v)
 			{
-				size_t m2 = enter_index(c, i);
+				size_t m2 = yaml_path_enter_index(&c->path, i);
 				parse_locator(c, v, s);
-				leave(c, m2);
+				yaml_path_leave(&c->path, m2);
 			}
 		} else
 			parse_locator(c, version, s);
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 	}
 	ok = ok && version && c->count == before && s->locators.len;
 
@@ -992,9 +910,9 @@ static void parse_service(struct ctx *c, json_t *j, size_t index)
 			  &envs) &&
 	     ok;
 	if (json_object_get(j, "tenants") && !tenanted) {
-		size_t mark = enter_key(c, "tenants");
+		size_t mark = yaml_path_enter_key(&c->path, "tenants");
 		problem(c, true, "tenants in a service that is not tenanted");
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 		ok = false;
 	}
 	ok = parse_subset(c, j, "tenants", tenant_exists, "tenant", &tenants) &&
@@ -1029,17 +947,17 @@ static void each_item(struct ctx *c, json_t *root, const char *key,
 	}
 	if (!want(c, root, key, list, JSON_ARRAY, key))
 		return;
-	size_t mark = enter_key(c, key), i;
+	size_t mark = yaml_path_enter_key(&c->path, key), i;
 	json_t *v;
 	if (required && !json_array_size(list))
 		problem(c, false, "%s must list at least one", key);
 	json_array_foreach(list, i, v)
 	{
-		size_t m2 = enter_index(c, i);
+		size_t m2 = yaml_path_enter_index(&c->path, i);
 		fn(c, v, i);
-		leave(c, m2);
+		yaml_path_leave(&c->path, m2);
 	}
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 }
 
 /* Two cells must never claim the same workload: the join would be
@@ -1068,7 +986,7 @@ static void check_unique_workloads(struct ctx *c)
 				   other->key, cell->key,
 				   kube_kind_name(cell->service->kind),
 				   cell->namespace_, cell->workload,
-				   clip(cl, sizeof cl, cell->env->cluster));
+				   sanitize_clip(cl, sizeof cl, cell->env->cluster));
 			buf_free(&where);
 		} else
 			map_put(&seen, k, cell);
@@ -1106,13 +1024,13 @@ enum status model_parse(const char *name, const char *text, size_t len,
 		buf_printf(problems,
 			   "%s:1:1: %s must be a mapping with environments and "
 			   "services, not %s\n",
-			   name, name, json_what(root));
+			   name, name, yaml_json_what(root));
 		c.count++;
 	} else if (!json_is_object(root)) {
 		problem(&c, false,
 			"%s must be a mapping with environments and services, "
 			"not %s",
-			name, json_what(root));
+			name, yaml_json_what(root));
 	} else {
 		check_keys(&c, root, name, root_keys);
 		each_item(&c, root, "environments", true, parse_env);
@@ -1125,18 +1043,18 @@ enum status model_parse(const char *name, const char *text, size_t len,
 		while (dir.len > 1 && dir.data[dir.len - 1] == '/')
 			dir.data[--dir.len] = '\0';
 		if (!valid_repo_path(buf_str(&dir))) {
-			size_t mark = enter_key(&c, "runbooks");
+			size_t mark = yaml_path_enter_key(&c.path, "runbooks");
 			problem(&c, false,
 				"runbooks must be a folder inside the repo");
-			leave(&c, mark);
+			yaml_path_leave(&c.path, mark);
 		}
 		buf_putc(&dir, '/');
 		m->runbooks = buf_detach(&dir);
 		if (policy && !valid_repo_path(policy)) {
-			size_t mark = enter_key(&c, "policy");
+			size_t mark = yaml_path_enter_key(&c.path, "policy");
 			problem(&c, false,
 				"policy must be a file inside the repo");
-			leave(&c, mark);
+			yaml_path_leave(&c.path, mark);
 		}
 		m->policy = policy && *policy ? xstrdup(policy) : NULL;
 		check_unique_workloads(&c);

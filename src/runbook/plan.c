@@ -123,35 +123,6 @@ void plan_new_run_id(char out[48])
 
 /* ---- checks on rendered values ----------------------------------------- */
 
-/* A DNS label as Kubernetes has it (namespaces, services): lowercase
- * letters, digits and '-', starting and ending with a letter or digit, at
- * most 63. */
-static bool valid_label(const char *s, size_t n)
-{
-	if (!n || n > 63 || s[0] == '-' || s[n - 1] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) &&
-		    !isdigit((unsigned char)s[i]) && s[i] != '-')
-			return false;
-	return true;
-}
-
-/* An object name (DNS subdomain): labels joined by '.', at most 253. */
-static bool valid_object_name(const char *s)
-{
-	if (strlen(s) > 253)
-		return false;
-	for (;;) {
-		size_t n = strcspn(s, ".");
-		if (!valid_label(s, n))
-			return false;
-		if (!s[n])
-			return true;
-		s += n + 1;
-	}
-}
-
 /* A Service port: a number 1..65535 or a port name (IANA service name:
  * at most 15 lowercase letters, digits and '-', with a letter). */
 static bool valid_port(const char *s)
@@ -160,7 +131,7 @@ static bool valid_port(const char *s)
 	if (str_to_long(s, 1, 65535, &n))
 		return true;
 	size_t len = strlen(s);
-	if (len > 15 || !valid_label(s, len))
+	if (len > 15 || !kube_valid_label(s, len))
 		return false;
 	for (size_t i = 0; i < len; i++)
 		if (islower((unsigned char)s[i]))
@@ -390,7 +361,7 @@ static void step_access(struct plan_step *ps, const char *verb,
 /* Take ns (malloc'd) as where the step acts, once it is checked. */
 static bool set_namespace(struct ctx *c, struct plan_step *ps, char *ns)
 {
-	if (!valid_label(ns, strlen(ns))) {
+	if (!kube_valid_label(ns, strlen(ns))) {
 		char *q = quoted(ns);
 		problem(c, "namespace",
 			"%s is not a namespace name (lowercase letters, "
@@ -469,7 +440,7 @@ static bool step_deployment(struct ctx *c, struct plan_step *ps)
 		if (!name)
 			return false;
 	}
-	if (!valid_object_name(name)) {
+	if (!kube_valid_name(name)) {
 		char *q = quoted(name);
 		problem(c, "target",
 			"%s is not a deployment name (lowercase letters, "
@@ -651,7 +622,7 @@ static bool job_prepare(struct ctx *c, struct plan_step *ps, json_t *job)
 			file);
 		return false;
 	}
-	if (name && !valid_object_name(json_string_value(name))) {
+	if (name && !kube_valid_name(json_string_value(name))) {
 		char *q = quoted(json_string_value(name));
 		problem(c, "manifest",
 			"%s: the Job's name %s is not an object name "
@@ -862,7 +833,7 @@ static void build_http(struct ctx *c, struct plan_step *ps)
 		    s->port ? render(c, "port", s->port, 0, false) : NULL;
 		char *path = s->path ? render(c, "path", s->path, 0, false)
 				     : xstrdup("/");
-		if (svc && !valid_label(svc, strlen(svc))) {
+		if (svc && !kube_valid_label(svc, strlen(svc))) {
 			char *q = quoted(svc);
 			problem(c, "service", "%s is not a service name", q);
 			free(q);

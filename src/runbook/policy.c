@@ -49,59 +49,6 @@ static void problem(struct ctx *c, bool at_key, const char *fmt, ...)
 	c->count++;
 }
 
-static size_t enter_key(struct ctx *c, const char *key)
-{
-	size_t mark = c->path.len;
-	yaml_path_key(&c->path, key);
-	return mark;
-}
-
-static size_t enter_index(struct ctx *c, size_t i)
-{
-	size_t mark = c->path.len;
-	yaml_path_index(&c->path, i);
-	return mark;
-}
-
-static void leave(struct ctx *c, size_t mark)
-{
-	c->path.len = mark;
-	if (c->path.data)
-		c->path.data[mark] = '\0';
-}
-
-/* User text in a message: sanitised and clipped. */
-static const char *clip(char *out, size_t n, const char *s)
-{
-	struct buf b = BUF_INIT;
-	sanitize_append(&b, s, strnlen(s, 200), SAN_ASCII);
-	str_copy(out, n, buf_str(&b));
-	if (strlen(s) > 60 && n > 4)
-		memcpy(out + (n < 64 ? n : 64) - 4, "...", 4);
-	buf_free(&b);
-	return out;
-}
-
-static const char *json_what(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "a mapping";
-	case JSON_ARRAY:
-		return "a list";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "empty";
-	}
-}
-
 /* One line of text without control characters. */
 static bool plain_text(const char *s)
 {
@@ -125,14 +72,14 @@ static void check_keys(struct ctx *c, json_t *obj, const char *what,
 			ok = !strcmp(key, *a);
 		if (ok)
 			continue;
-		size_t mark = enter_key(c, key);
+		size_t mark = yaml_path_enter_key(&c->path, key);
 		const char *s = str_closest(key, allowed);
 		char k[64];
 		problem(c, true, "unknown key '%s' in %s%s%s%s",
-			clip(k, sizeof k, key), what,
+			sanitize_clip(k, sizeof k, key), what,
 			s ? " (did you mean '" : "", s ? s : "",
 			s ? "'?)" : "");
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 	}
 }
 
@@ -166,13 +113,13 @@ static void parse_list(struct ctx *c, json_t *rule, const char *key,
 			vec_push(out, xstrdup("*"));
 		return;
 	}
-	size_t mark = enter_key(c, key), i;
+	size_t mark = yaml_path_enter_key(&c->path, key), i;
 	json_t *v;
 	char k[64];
 	if (!json_is_array(list)) {
 		problem(c, false, "%s must be a list, not %s", key,
-			json_what(list));
-		leave(c, mark);
+			yaml_json_what(list));
+		yaml_path_leave(&c->path, mark);
 		return;
 	}
 	if (!json_array_size(list)) {
@@ -187,31 +134,31 @@ static void parse_list(struct ctx *c, json_t *rule, const char *key,
 	}
 	json_array_foreach(list, i, v)
 	{
-		size_t m2 = enter_index(c, i);
+		size_t m2 = yaml_path_enter_index(&c->path, i);
 		const char *s = json_string_value(v);
 		if (!s) {
 			problem(c, false, "%s entries must be strings, not %s",
-				key, json_what(v));
+				key, yaml_json_what(v));
 		} else if (!*s || !plain_text(s) || strlen(s) > 253) {
 			problem(c, false,
 				"'%s' is not a valid entry (one line of text, "
 				"at most 253 characters)",
-				clip(k, sizeof k, s));
+				sanitize_clip(k, sizeof k, s));
 		} else if (kind == L_ENVS && !has_glob(s)) {
 			const struct model_env *e =
 			    c->m ? model_env(c->m, s) : NULL;
 			if (c->m && !e)
 				problem(c, false,
 					"no environment named '%s' in %s",
-					clip(k, sizeof k, s), c->m->name);
+					sanitize_clip(k, sizeof k, s), c->m->name);
 			else
 				vec_push(out, xstrdup(e ? e->name : s));
 		} else {
 			vec_push(out, xstrdup(s));
 		}
-		leave(c, m2);
+		yaml_path_leave(&c->path, m2);
 	}
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 }
 
 static const char *const rule_keys[] = {
@@ -223,22 +170,22 @@ static void parse_rule(struct ctx *c, json_t *j, size_t index, struct policy *p)
 	char k[64];
 	if (!json_is_object(j)) {
 		problem(c, false, "a rule must be a mapping, not %s",
-			json_what(j));
+			yaml_json_what(j));
 		return;
 	}
 	check_keys(c, j, "a rule", rule_keys);
 	struct policy_rule *r = xcalloc(1, sizeof *r);
 	json_t *name = json_object_get(j, "name");
 	if (name) {
-		size_t mark = enter_key(c, "name");
+		size_t mark = yaml_path_enter_key(&c->path, "name");
 		const char *s = json_string_value(name);
 		if (!s || !*s || !plain_text(s) || strlen(s) > 253)
 			problem(c, false,
 				"name must be one line of text, not %s",
-				s ? clip(k, sizeof k, s) : json_what(name));
+				s ? sanitize_clip(k, sizeof k, s) : yaml_json_what(name));
 		else
 			r->name = xstrdup(s);
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 	}
 	if (!r->name)
 		r->name = str_printf("rule %zu", index + 1);
@@ -291,38 +238,38 @@ enum status policy_parse(const char *file, const char *text, size_t len,
 		    &c, false,
 		    "a policy must be a mapping with default and rules, not "
 		    "%s",
-		    json_what(root));
+		    yaml_json_what(root));
 	} else {
 		check_keys(&c, root, "the policy", root_keys);
 		json_t *d = json_object_get(root, "default");
 		if (d) {
 			const char *s = json_string_value(d);
 			char k[64];
-			size_t mark = enter_key(&c, "default");
+			size_t mark = yaml_path_enter_key(&c.path, "default");
 			if (str_eq(s, "deny"))
 				p->default_allow = false;
 			else if (!str_eq(s, "allow"))
 				problem(&c, false,
 					"default must be allow or deny, not %s",
-					s ? clip(k, sizeof k, s)
-					  : json_what(d));
-			leave(&c, mark);
+					s ? sanitize_clip(k, sizeof k, s)
+					  : yaml_json_what(d));
+			yaml_path_leave(&c.path, mark);
 		}
 		json_t *rules = json_object_get(root, "rules");
 		if (rules && !json_is_null(rules)) {
-			size_t mark = enter_key(&c, "rules"), i;
+			size_t mark = yaml_path_enter_key(&c.path, "rules"), i;
 			json_t *r;
 			if (!json_is_array(rules))
 				problem(&c, false,
 					"rules must be a list, not %s",
-					json_what(rules));
+					yaml_json_what(rules));
 			json_array_foreach(rules, i, r)
 			{
-				size_t m2 = enter_index(&c, i);
+				size_t m2 = yaml_path_enter_index(&c.path, i);
 				parse_rule(&c, r, i, p);
-				leave(&c, m2);
+				yaml_path_leave(&c.path, m2);
 			}
-			leave(&c, mark);
+			yaml_path_leave(&c.path, mark);
 		}
 	}
 	json_decref(root);

@@ -196,59 +196,6 @@ static void problem_at(struct ctx *c, const char *file, int line, int col,
 	buf_free(&b);
 }
 
-static size_t enter_key(struct ctx *c, const char *key)
-{
-	size_t mark = c->path.len;
-	yaml_path_key(&c->path, key);
-	return mark;
-}
-
-static size_t enter_index(struct ctx *c, size_t i)
-{
-	size_t mark = c->path.len;
-	yaml_path_index(&c->path, i);
-	return mark;
-}
-
-static void leave(struct ctx *c, size_t mark)
-{
-	c->path.len = mark;
-	if (c->path.data)
-		c->path.data[mark] = '\0';
-}
-
-/* User text in a message: sanitised and clipped. */
-static const char *clip(char *out, size_t n, const char *s)
-{
-	struct buf b = BUF_INIT;
-	sanitize_append(&b, s, strnlen(s, 200), SAN_ASCII);
-	str_copy(out, n, buf_str(&b));
-	if (strlen(s) > 60 && n > 4)
-		memcpy(out + (n < 64 ? n : 64) - 4, "...", 4);
-	buf_free(&b);
-	return out;
-}
-
-static const char *json_what(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "a mapping";
-	case JSON_ARRAY:
-		return "a list";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "empty";
-	}
-}
-
 /* ", did you mean 'x'?" style suffix for a word not in list. */
 static void did_you_mean(struct buf *b, const char *word,
 			 const char *const *list)
@@ -299,7 +246,7 @@ static void check_keys(struct ctx *c, json_t *obj, const char *what,
 		if (index_of(allowed, key) >= 0 ||
 		    (action == -2 && action_with_key(key, -1) >= 0))
 			continue;
-		size_t mark = enter_key(c, key);
+		size_t mark = yaml_path_enter_key(&c->path, key);
 		char k[64];
 		int other = action >= 0 ? action_with_key(key, action) : -1;
 		if (other >= 0) {
@@ -309,12 +256,12 @@ static void check_keys(struct ctx *c, json_t *obj, const char *what,
 		} else {
 			struct buf msg = BUF_INIT;
 			buf_printf(&msg, "unknown key '%s' in %s",
-				   clip(k, sizeof k, key), what);
+				   sanitize_clip(k, sizeof k, key), what);
 			did_you_mean(&msg, key, allowed);
 			problem(c, true, "%s", buf_str(&msg));
 			buf_free(&msg);
 		}
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 	}
 }
 
@@ -323,15 +270,15 @@ static bool want(struct ctx *c, const char *key, json_t *v, json_type t)
 	if (json_typeof(v) == t ||
 	    (t == JSON_TRUE && json_typeof(v) == JSON_FALSE))
 		return true;
-	size_t mark = enter_key(c, key);
+	size_t mark = yaml_path_enter_key(&c->path, key);
 	problem(c, false, "%s must be %s, not %s", key,
 		t == JSON_STRING   ? "a string"
 		: t == JSON_OBJECT ? "a mapping"
 		: t == JSON_ARRAY  ? "a list"
 		: t == JSON_TRUE   ? "true or false"
 				   : "a number",
-		json_what(v));
-	leave(c, mark);
+		yaml_json_what(v));
+	yaml_path_leave(&c->path, mark);
 	return false;
 }
 
@@ -365,9 +312,9 @@ static const char *get_str(struct ctx *c, json_t *obj, const char *key,
 	if (!want(c, key, v, JSON_STRING))
 		return NULL;
 	if (required && !*json_string_value(v)) {
-		size_t mark = enter_key(c, key);
+		size_t mark = yaml_path_enter_key(&c->path, key);
 		problem(c, false, "%s must not be empty", key);
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 		return NULL;
 	}
 	return json_string_value(v);
@@ -380,9 +327,9 @@ static const char *get_text(struct ctx *c, json_t *obj, const char *key,
 	const char *s = get_str(c, obj, key, required, what);
 	const char *why = s ? text_problem(s, multiline) : NULL;
 	if (why) {
-		size_t mark = enter_key(c, key);
+		size_t mark = yaml_path_enter_key(&c->path, key);
 		problem(c, false, "%s %s", key, why);
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 		return NULL;
 	}
 	return s;
@@ -405,10 +352,10 @@ static bool get_long(struct ctx *c, json_t *obj, const char *key, long min,
 		return false;
 	if (!json_is_integer(v) || json_integer_value(v) < min ||
 	    json_integer_value(v) > max) {
-		size_t mark = enter_key(c, key);
+		size_t mark = yaml_path_enter_key(&c->path, key);
 		problem(c, false, "%s must be a whole number from %ld to %ld",
 			key, min, max);
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 		return false;
 	}
 	*out = (long)json_integer_value(v);
@@ -437,7 +384,7 @@ static long get_duration(struct ctx *c, json_t *obj, const char *key, long dflt,
 		    !str_parse_duration(t, &s))
 			s = -1;
 	}
-	size_t mark = enter_key(c, key);
+	size_t mark = yaml_path_enter_key(&c->path, key);
 	char k[64];
 	if (s < 0)
 		problem(c, false,
@@ -445,14 +392,14 @@ static long get_duration(struct ctx *c, json_t *obj, const char *key, long dflt,
 			"a number of seconds)",
 			key, json_is_string(v) ? "'" : "",
 			json_is_string(v)
-			    ? clip(k, sizeof k, json_string_value(v))
-			    : json_what(v),
+			    ? sanitize_clip(k, sizeof k, json_string_value(v))
+			    : yaml_json_what(v),
 			json_is_string(v) ? "'" : "");
 	else if (s == 0)
 		problem(c, false, "%s must be longer than 0 seconds", key);
 	else if (s > max)
 		problem(c, false, "%s must be at most %s", key, max_text);
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 	return s > 0 && s <= max ? s : dflt;
 }
 
@@ -462,33 +409,7 @@ static long get_duration(struct ctx *c, json_t *obj, const char *key, long dflt,
 static bool valid_dns_name(const char *s, size_t max)
 {
 	size_t n = strlen(s);
-	if (!n || n > max || s[0] == '-' || s[n - 1] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) &&
-		    !isdigit((unsigned char)s[i]) && s[i] != '-')
-			return false;
-	return true;
-}
-
-/* A Kubernetes object name (DNS subdomain): labels joined by '.'. */
-static bool valid_object_name(const char *s)
-{
-	if (strlen(s) > 253)
-		return false;
-	for (;;) {
-		size_t n = strcspn(s, ".");
-		char label[64];
-		if (n >= sizeof label)
-			return false;
-		memcpy(label, s, n);
-		label[n] = '\0';
-		if (!valid_dns_name(label, 63))
-			return false;
-		if (!s[n])
-			return true;
-		s += n + 1;
-	}
+	return n <= max && kube_valid_label(s, n);
 }
 
 /* first: a set of allowed first characters; rest: the others. */
@@ -792,7 +713,7 @@ static enum status check_name(void *arg, const char *name, size_t off)
 		if (!v) {
 			struct buf msg = BUF_INIT;
 			buf_printf(&msg, "no variable '%s' is declared",
-				   clip(k, sizeof k, name + 5));
+				   sanitize_clip(k, sizeof k, name + 5));
 			did_you_mean(&msg, name,
 				     (const char *const *)c->tnames.items);
 			tmpl_problem(t, off, "%s", buf_str(&msg));
@@ -807,7 +728,7 @@ static enum status check_name(void *arg, const char *name, size_t off)
 	} else {
 		struct buf msg = BUF_INIT;
 		buf_printf(&msg, "unknown name '%s' in template",
-			   clip(k, sizeof k, name));
+			   sanitize_clip(k, sizeof k, name));
 		did_you_mean(&msg, name, (const char *const *)c->tnames.items);
 		tmpl_problem(t, off, "%s", buf_str(&msg));
 		buf_free(&msg);
@@ -845,9 +766,9 @@ static const char *get_template(struct ctx *c, json_t *obj, const char *key,
 	const char *s = get_text(c, obj, key, required, what, multiline);
 	if (!s)
 		return NULL;
-	size_t mark = enter_key(c, key);
+	size_t mark = yaml_path_enter_key(&c->path, key);
 	bool ok = check_template(c, s, secrets_ok);
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 	return ok ? s : NULL;
 }
 
@@ -903,34 +824,34 @@ static void parse_globs(struct ctx *c, json_t *obj, const char *key,
 	json_t *list = json_object_get(obj, key);
 	if (!list || !want(c, key, list, JSON_ARRAY))
 		return;
-	size_t mark = enter_key(c, key), i;
+	size_t mark = yaml_path_enter_key(&c->path, key), i;
 	json_t *v;
 	const char **names = names_of(c->m, k);
 	json_array_foreach(list, i, v)
 	{
-		size_t m2 = enter_index(c, i);
+		size_t m2 = yaml_path_enter_index(&c->path, i);
 		char b[64];
 		const char *s = json_is_string(v) ? json_string_value(v) : NULL;
 		if (!s) {
 			problem(c, false, "%s names must be strings, not %s",
-				what, json_what(v));
+				what, yaml_json_what(v));
 		} else if (!*s || text_problem(s, false)) {
 			problem(c, false, "'%s' is not a %s name or pattern",
-				clip(b, sizeof b, s), what);
+				sanitize_clip(b, sizeof b, s), what);
 		} else if (!has_glob(s) && !exists(c->m, k, s)) {
 			struct buf msg = BUF_INIT;
 			buf_printf(&msg, "no %s named '%s' in %s", what,
-				   clip(b, sizeof b, s), c->m->name);
+				   sanitize_clip(b, sizeof b, s), c->m->name);
 			did_you_mean(&msg, s, names);
 			problem(c, false, "%s", buf_str(&msg));
 			buf_free(&msg);
 		} else {
 			vec_push(out, xstrdup(s));
 		}
-		leave(c, m2);
+		yaml_path_leave(&c->path, m2);
 	}
 	free(names);
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 }
 
 static void parse_applies(struct ctx *c, json_t *root)
@@ -939,7 +860,7 @@ static void parse_applies(struct ctx *c, json_t *root)
 	if (!a || json_is_null(a) || !want(c, "applies-to", a, JSON_OBJECT))
 		return;
 	struct runbook *rb = c->rb;
-	size_t mark = enter_key(c, "applies-to");
+	size_t mark = yaml_path_enter_key(&c->path, "applies-to");
 	check_keys(c, a, "applies-to", applies_keys, -1);
 	parse_globs(c, a, "environments", K_ENV, "environment",
 		    &rb->environments);
@@ -948,19 +869,19 @@ static void parse_applies(struct ctx *c, json_t *root)
 		if (rb->scope != RB_SCOPE_ENV ||
 		    !json_object_get(a, cell_only[i]))
 			continue;
-		size_t m2 = enter_key(c, cell_only[i]);
+		size_t m2 = yaml_path_enter_key(&c->path, cell_only[i]);
 		problem(c, true,
 			"%s is for cell runbooks (this one has scope: "
 			"environment)",
 			cell_only[i]);
-		leave(c, m2);
+		yaml_path_leave(&c->path, m2);
 	}
 	if (rb->scope == RB_SCOPE_CELL) {
 		parse_globs(c, a, "services", K_SERVICE, "service",
 			    &rb->services);
 		parse_globs(c, a, "tenants", K_TENANT, "tenant", &rb->tenants);
 	}
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 }
 
 /* ---- variables ---- */
@@ -1142,7 +1063,7 @@ static void parse_pattern(struct ctx *c, json_t *j, struct rb_var *v)
 	const char *p = get_str(c, j, "pattern", false, "a variable");
 	if (!p)
 		return;
-	size_t mark = enter_key(c, "pattern");
+	size_t mark = yaml_path_enter_key(&c->path, "pattern");
 	const char *why = text_problem(p, false);
 	if (v->type != RB_VAR_STRING && v->type != RB_VAR_TEXT &&
 	    v->type != RB_VAR_SECRET) {
@@ -1167,7 +1088,7 @@ static void parse_pattern(struct ctx *c, json_t *j, struct rb_var *v)
 		} else
 			v->pattern = xstrdup(p);
 	}
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 }
 
 static void parse_choices(struct ctx *c, json_t *j, struct rb_var *v)
@@ -1179,11 +1100,11 @@ static void parse_choices(struct ctx *c, json_t *j, struct rb_var *v)
 		for (size_t i = 0; i < LEN(keys); i++) {
 			if (!json_object_get(j, keys[i]))
 				continue;
-			size_t mark = enter_key(c, keys[i]);
+			size_t mark = yaml_path_enter_key(&c->path, keys[i]);
 			problem(c, true,
 				"%s is for choice variables (this one is %s)",
 				keys[i], var_type_names[v->type]);
-			leave(c, mark);
+			yaml_path_leave(&c->path, mark);
 		}
 		return;
 	}
@@ -1199,7 +1120,7 @@ static void parse_choices(struct ctx *c, json_t *j, struct rb_var *v)
 		    get_str(c, j, "choices-from", true, "a variable");
 		if (!s)
 			return;
-		size_t mark = enter_key(c, "choices-from");
+		size_t mark = yaml_path_enter_key(&c->path, "choices-from");
 		int i = index_of(choice_source_names, s);
 		char k[64];
 		if (i <= RB_CHOICES_STATIC) {
@@ -1207,7 +1128,7 @@ static void parse_choices(struct ctx *c, json_t *j, struct rb_var *v)
 			buf_printf(&msg,
 				   "choices-from '%s': use services, tenants, "
 				   "pods or deployments",
-				   clip(k, sizeof k, s));
+				   sanitize_clip(k, sizeof k, s));
 			did_you_mean(&msg, s, choice_source_names + 1);
 			problem(c, false, "%s", buf_str(&msg));
 			buf_free(&msg);
@@ -1220,26 +1141,26 @@ static void parse_choices(struct ctx *c, json_t *j, struct rb_var *v)
 				s);
 		} else
 			v->source = (enum rb_choice_source)i;
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 		return;
 	}
 	v->source = RB_CHOICES_STATIC;
 	if (!want(c, "choices", list, JSON_ARRAY))
 		return;
-	size_t mark = enter_key(c, "choices"), i;
+	size_t mark = yaml_path_enter_key(&c->path, "choices"), i;
 	json_t *item;
 	if (!json_array_size(list))
 		problem(c, false, "choices must list at least one value");
 	struct map seen = MAP_INIT;
 	json_array_foreach(list, i, item)
 	{
-		size_t m2 = enter_index(c, i);
+		size_t m2 = yaml_path_enter_index(&c->path, i);
 		const char *s = json_string_value(item);
 		char k[64];
 		if (!s)
 			problem(c, false,
 				"a choice must be a string, not %s (quote it)",
-				json_what(item));
+				yaml_json_what(item));
 		else if (!*s || text_problem(s, false))
 			problem(c, false,
 				"a choice must be one line of text without "
@@ -1249,15 +1170,15 @@ static void parse_choices(struct ctx *c, json_t *j, struct rb_var *v)
 				RB_VALUE_MAX);
 		else if (map_has(&seen, s))
 			problem(c, false, "choice '%s' is listed twice",
-				clip(k, sizeof k, s));
+				sanitize_clip(k, sizeof k, s));
 		else {
 			map_put(&seen, s, NULL);
 			vec_push(&v->choices, xstrdup(s));
 		}
-		leave(c, m2);
+		yaml_path_leave(&c->path, m2);
 	}
 	map_free(&seen, NULL);
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 }
 
 static void parse_default(struct ctx *c, json_t *j, struct rb_var *v)
@@ -1265,7 +1186,7 @@ static void parse_default(struct ctx *c, json_t *j, struct rb_var *v)
 	json_t *d = json_object_get(j, "default");
 	if (!d)
 		return;
-	size_t mark = enter_key(c, "default");
+	size_t mark = yaml_path_enter_key(&c->path, "default");
 	char text[64];
 	const char *s = NULL;
 	if (json_is_string(d))
@@ -1282,7 +1203,7 @@ static void parse_default(struct ctx *c, json_t *j, struct rb_var *v)
 		problem(c, false,
 			"default must be a single value (a string, a whole "
 			"number or true/false), not %s",
-			json_what(d));
+			yaml_json_what(d));
 	} else {
 		struct err e;
 		char *canon = NULL;
@@ -1292,32 +1213,32 @@ static void parse_default(struct ctx *c, json_t *j, struct rb_var *v)
 		else
 			v->default_ = canon;
 	}
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 }
 
 static void parse_var(struct ctx *c, json_t *j, struct map *seen)
 {
 	if (!json_is_object(j)) {
 		problem(c, false, "a variable must be a mapping, not %s",
-			json_what(j));
+			yaml_json_what(j));
 		return;
 	}
 	check_keys(c, j, "a variable", var_keys, -1);
 	const char *name = get_str(c, j, "name", true, "a variable");
 	char k[64];
 	if (name && !valid_ident(name, 63, var_first, var_rest)) {
-		size_t mark = enter_key(c, "name");
+		size_t mark = yaml_path_enter_key(&c->path, "name");
 		problem(
 		    c, false,
 		    "'%s' is not a valid variable name: letters, digits and "
 		    "'_', not starting with a digit, at most 63",
-		    clip(k, sizeof k, name));
-		leave(c, mark);
+		    sanitize_clip(k, sizeof k, name));
+		yaml_path_leave(&c->path, mark);
 		name = NULL;
 	} else if (name && map_has(seen, name)) {
-		size_t mark = enter_key(c, "name");
+		size_t mark = yaml_path_enter_key(&c->path, "name");
 		problem(c, false, "variable '%s' is declared twice", name);
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 		name = NULL;
 	}
 	struct rb_var *v = xcalloc(1, sizeof *v);
@@ -1331,14 +1252,14 @@ static void parse_var(struct ctx *c, json_t *j, struct map *seen)
 			v->type = (enum rb_var_type)i;
 		else {
 			struct buf msg = BUF_INIT;
-			size_t mark = enter_key(c, "type");
+			size_t mark = yaml_path_enter_key(&c->path, "type");
 			buf_printf(&msg, "unknown type '%s': use ",
-				   clip(k, sizeof k, type));
+				   sanitize_clip(k, sizeof k, type));
 			join(&msg, var_type_names);
 			did_you_mean(&msg, type, var_type_names);
 			problem(c, false, "%s", buf_str(&msg));
 			buf_free(&msg);
-			leave(c, mark);
+			yaml_path_leave(&c->path, mark);
 		}
 	}
 	const char *title = get_text(c, j, "title", false, "a variable", false);
@@ -1353,11 +1274,11 @@ static void parse_var(struct ctx *c, json_t *j, struct map *seen)
 		if (!r)
 			continue;
 		if (v->type != RB_VAR_INTEGER) {
-			size_t mark = enter_key(c, range_keys[i]);
+			size_t mark = yaml_path_enter_key(&c->path, range_keys[i]);
 			problem(c, true,
 				"%s is for integer variables (this one is %s)",
 				range_keys[i], var_type_names[v->type]);
-			leave(c, mark);
+			yaml_path_leave(&c->path, mark);
 		} else if (i == 0)
 			has_min =
 			    get_long(c, j, "min", LONG_MIN, LONG_MAX, &min);
@@ -1366,9 +1287,9 @@ static void parse_var(struct ctx *c, json_t *j, struct map *seen)
 			    get_long(c, j, "max", LONG_MIN, LONG_MAX, &max);
 	}
 	if (has_min && has_max && min > max) {
-		size_t mark = enter_key(c, "max");
+		size_t mark = yaml_path_enter_key(&c->path, "max");
 		problem(c, false, "max (%ld) is below min (%ld)", max, min);
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 	} else {
 		v->has_min = has_min;
 		v->has_max = has_max;
@@ -1395,17 +1316,17 @@ static void parse_vars(struct ctx *c, json_t *root)
 	if (!list || json_is_null(list) ||
 	    !want(c, "variables", list, JSON_ARRAY))
 		return;
-	size_t mark = enter_key(c, "variables"), i;
+	size_t mark = yaml_path_enter_key(&c->path, "variables"), i;
 	json_t *v;
 	struct map seen = MAP_INIT;
 	json_array_foreach(list, i, v)
 	{
-		size_t m2 = enter_index(c, i);
+		size_t m2 = yaml_path_enter_index(&c->path, i);
 		parse_var(c, v, &seen);
-		leave(c, m2);
+		yaml_path_leave(&c->path, m2);
 	}
 	map_free(&seen, NULL);
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 }
 
 /* ---- steps ---- */
@@ -1457,22 +1378,22 @@ static void parse_target(struct ctx *c, json_t *j, struct rb_step *s)
 	const char *t = get_text(c, j, "target", false, "a step", false);
 	if (!t)
 		return;
-	size_t mark = enter_key(c, "target");
+	size_t mark = yaml_path_enter_key(&c->path, "target");
 	char k[64];
 	if (!str_has_prefix(t, "deployment/") || !t[11]) {
 		problem(c, false,
 			"target '%s' must be deployment/NAME (NAME may be a "
 			"template)",
-			clip(k, sizeof k, t));
+			sanitize_clip(k, sizeof k, t));
 	} else if (check_template(c, t, false)) {
-		if (tmpl_is_literal(t) && !valid_object_name(t + 11))
+		if (tmpl_is_literal(t) && !kube_valid_name(t + 11))
 			problem(c, false,
 				"'%s' is not a valid Kubernetes object name",
-				clip(k, sizeof k, t + 11));
+				sanitize_clip(k, sizeof k, t + 11));
 		else
 			s->target = xstrdup(t);
 	}
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 }
 
 static void parse_namespace(struct ctx *c, json_t *j, struct rb_step *s)
@@ -1480,16 +1401,16 @@ static void parse_namespace(struct ctx *c, json_t *j, struct rb_step *s)
 	const char *ns = get_text(c, j, "namespace", false, "a step", false);
 	if (!ns)
 		return;
-	size_t mark = enter_key(c, "namespace");
+	size_t mark = yaml_path_enter_key(&c->path, "namespace");
 	char k[64];
 	if (check_template(c, ns, false)) {
 		if (tmpl_is_literal(ns) && !valid_dns_name(ns, 63))
 			problem(c, false, "'%s' is not a valid namespace name",
-				clip(k, sizeof k, ns));
+				sanitize_clip(k, sizeof k, ns));
 		else
 			s->namespace_ = xstrdup(ns);
 	}
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 }
 
 /* Environment runbooks have no cell to default to. */
@@ -1518,7 +1439,7 @@ static void parse_workload_step(struct ctx *c, json_t *j, struct rb_step *s)
 		problem(c, false, "a scale step needs 'replicas'");
 		return;
 	}
-	size_t mark = enter_key(c, "replicas");
+	size_t mark = yaml_path_enter_key(&c->path, "replicas");
 	long n;
 	if (json_is_integer(r)) {
 		if (json_integer_value(r) < 0 || json_integer_value(r) > 10000)
@@ -1531,7 +1452,7 @@ static void parse_workload_step(struct ctx *c, json_t *j, struct rb_step *s)
 	} else if (!json_is_string(r)) {
 		problem(c, false,
 			"replicas must be a whole number or a template, not %s",
-			json_what(r));
+			yaml_json_what(r));
 	} else {
 		const char *t = json_string_value(r);
 		if (text_problem(t, false) || !*t)
@@ -1548,7 +1469,7 @@ static void parse_workload_step(struct ctx *c, json_t *j, struct rb_step *s)
 				s->replicas = xstrdup(t);
 		}
 	}
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 }
 
 static void parse_health(struct ctx *c, json_t *j, struct rb_step *s)
@@ -1561,18 +1482,18 @@ static void parse_health(struct ctx *c, json_t *j, struct rb_step *s)
 	else if (scope && !strcmp(scope, "namespace"))
 		s->cluster_wide = false;
 	else if (scope) {
-		size_t mark = enter_key(c, "scope");
+		size_t mark = yaml_path_enter_key(&c->path, "scope");
 		problem(c, false, "scope '%s': use namespace or cluster",
-			clip(k, sizeof k, scope));
-		leave(c, mark);
+			sanitize_clip(k, sizeof k, scope));
+		yaml_path_leave(&c->path, mark);
 	}
 	parse_namespace(c, j, s);
 	if (s->cluster_wide && json_object_get(j, "namespace")) {
-		size_t mark = enter_key(c, "namespace");
+		size_t mark = yaml_path_enter_key(&c->path, "namespace");
 		problem(c, true,
 			"namespace is not used by a cluster-wide health-check "
 			"(scope: cluster)");
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 	} else if (!s->cluster_wide)
 		need_for_env(c, j, "namespace",
 			     "a namespace health-check (scope: namespace)");
@@ -1592,7 +1513,7 @@ static const char *get_repo_path(struct ctx *c, json_t *obj, const char *key,
 	const char *p = get_str(c, obj, key, true, what);
 	if (!p)
 		return NULL;
-	size_t mark = enter_key(c, key);
+	size_t mark = yaml_path_enter_key(&c->path, key);
 	char k[64];
 	if (!tmpl_is_literal(p)) {
 		problem(c, false, "%s is a path in the repo, not a template",
@@ -1602,10 +1523,10 @@ static const char *get_repo_path(struct ctx *c, json_t *obj, const char *key,
 		problem(c, false,
 			"%s '%s' must be a file path inside the repo, from its "
 			"root (no leading '/', no '..')",
-			key, clip(k, sizeof k, p));
+			key, sanitize_clip(k, sizeof k, p));
 		p = NULL;
 	}
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 	return p;
 }
 
@@ -1617,31 +1538,31 @@ static bool read_file(struct ctx *c, const char *key, const char *path,
 	struct err e = {ST_OK, ""};
 	enum status st = c->read ? c->read(c->arg, path, out, &e)
 				 : err_set(&e, ST_ERR_NOTFOUND, "no reader");
-	size_t mark = enter_key(c, key);
+	size_t mark = yaml_path_enter_key(&c->path, key);
 	char k[64];
 	bool ok = false;
 	if (st == ST_ERR_NOTFOUND)
 		problem(c, false, "%s %s is not in the repo at this commit",
-			what, clip(k, sizeof k, path));
+			what, sanitize_clip(k, sizeof k, path));
 	else if (st != ST_OK) {
 		struct buf msg = BUF_INIT;
 		sanitize_append(&msg, e.msg, strlen(e.msg), SAN_ASCII);
 		problem(c, false, "%s %s cannot be read: %s", what,
-			clip(k, sizeof k, path), buf_str(&msg));
+			sanitize_clip(k, sizeof k, path), buf_str(&msg));
 		buf_free(&msg);
 	} else if (out->len > RB_MAX_FILE)
 		problem(c, false, "%s %s is larger than %zu bytes", what,
-			clip(k, sizeof k, path), RB_MAX_FILE);
+			sanitize_clip(k, sizeof k, path), RB_MAX_FILE);
 	else if (!out->len)
 		problem(c, false, "%s %s is empty", what,
-			clip(k, sizeof k, path));
+			sanitize_clip(k, sizeof k, path));
 	else if (memchr(out->data, '\0', out->len) && !strcmp(what, "manifest"))
 		problem(c, false,
 			"manifest %s is not text (it holds a NUL byte)",
-			clip(k, sizeof k, path));
+			sanitize_clip(k, sizeof k, path));
 	else
 		ok = true;
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 	return ok;
 }
 
@@ -1772,12 +1693,12 @@ static void parse_pairs(struct ctx *c, json_t *j, const char *key,
 	json_t *map = json_object_get(j, key);
 	if (!map || !want(c, key, map, JSON_OBJECT))
 		return;
-	size_t mark = enter_key(c, key);
+	size_t mark = yaml_path_enter_key(&c->path, key);
 	const char *name;
 	json_t *v;
 	json_object_foreach(map, name, v)
 	{
-		size_t m2 = enter_key(c, name);
+		size_t m2 = yaml_path_enter_key(&c->path, name);
 		char k[64], text[64];
 		const char *val = json_string_value(v);
 		if (json_is_integer(v)) {
@@ -1788,11 +1709,11 @@ static void parse_pairs(struct ctx *c, json_t *j, const char *key,
 			val = json_is_true(v) ? "true" : "false";
 		if (!valid(name)) {
 			problem(c, true, "'%s' is not a valid name here: %s",
-				clip(k, sizeof k, name), rule);
+				sanitize_clip(k, sizeof k, name), rule);
 		} else if (!val) {
 			problem(c, false,
 				"%s must be a string or a template, not %s",
-				name, json_what(v));
+				name, yaml_json_what(v));
 		} else if (text_problem(val, false)) {
 			problem(c, false, "%s must be one line of text", name);
 		} else if (check_template(c, val, true)) {
@@ -1801,9 +1722,9 @@ static void parse_pairs(struct ctx *c, json_t *j, const char *key,
 			p->value = xstrdup(val);
 			vec_push(out, p);
 		}
-		leave(c, m2);
+		yaml_path_leave(&c->path, m2);
 	}
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 }
 
 static bool env_name_ok(const char *s)
@@ -1850,40 +1771,40 @@ static void parse_http(struct ctx *c, json_t *j, struct rb_step *s)
 	if (url) {
 		const char *u = get_template(c, j, "url", true, "an http-check",
 					     false, false);
-		size_t mark = enter_key(c, "url");
+		size_t mark = yaml_path_enter_key(&c->path, "url");
 		if (u && !str_has_prefix(u, "http://") &&
 		    !str_has_prefix(u, "https://"))
 			problem(c, false,
 				"url '%s' must start with http:// or https://",
-				clip(k, sizeof k, u));
+				sanitize_clip(k, sizeof k, u));
 		else if (u && has_blanks(u))
 			problem(c, false, "url must not contain blanks");
 		else
 			s->url = dup_or_null(u);
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 		static const char *const svc_only[] = {"port", "path",
 						       "namespace"};
 		for (size_t i = 0; i < LEN(svc_only); i++) {
 			if (!json_object_get(j, svc_only[i]))
 				continue;
-			size_t m2 = enter_key(c, svc_only[i]);
+			size_t m2 = yaml_path_enter_key(&c->path, svc_only[i]);
 			problem(c, true,
 				"%s is for service checks (with url, put it in "
 				"the URL)",
 				svc_only[i]);
-			leave(c, m2);
+			yaml_path_leave(&c->path, m2);
 		}
 	}
 	if (svc) {
 		const char *n = get_template(c, j, "service", true,
 					     "an http-check", false, false);
-		size_t mark = enter_key(c, "service");
+		size_t mark = yaml_path_enter_key(&c->path, "service");
 		if (n && tmpl_is_literal(n) && !valid_dns_name(n, 63))
 			problem(c, false, "'%s' is not a valid Service name",
-				clip(k, sizeof k, n));
+				sanitize_clip(k, sizeof k, n));
 		else
 			s->service = dup_or_null(n);
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 		parse_namespace(c, j, s);
 		need_for_env(c, j, "namespace", "an http-check of a service");
 		json_t *port = json_object_get(j, "port");
@@ -1897,19 +1818,19 @@ static void parse_http(struct ctx *c, json_t *j, struct rb_step *s)
 			  str_to_long(json_string_value(port), 1, 65535, &pn)))
 			s->port = xstrdup(json_string_value(port));
 		else if (port) {
-			size_t m2 = enter_key(c, "port");
+			size_t m2 = yaml_path_enter_key(&c->path, "port");
 			problem(c, false,
 				"port must be a port number (1 to 65535) or a "
 				"port name");
-			leave(c, m2);
+			yaml_path_leave(&c->path, m2);
 		}
 		const char *p = get_template(c, j, "path", false,
 					     "an http-check", false, false);
 		if (p && (*p != '/' || has_blanks(p))) {
-			size_t m2 = enter_key(c, "path");
+			size_t m2 = yaml_path_enter_key(&c->path, "path");
 			problem(c, false,
 				"path must start with '/' and have no blanks");
-			leave(c, m2);
+			yaml_path_leave(&c->path, m2);
 		} else
 			s->path = xstrdup(p ? p : "/");
 	}
@@ -1927,7 +1848,7 @@ static void parse_step(struct ctx *c, json_t *j, size_t index)
 	(void)index;
 	if (!json_is_object(j)) {
 		problem(c, false, "a step must be a mapping, not %s",
-			json_what(j));
+			yaml_json_what(j));
 		return;
 	}
 	char k[64];
@@ -1948,9 +1869,9 @@ static void parse_step(struct ctx *c, json_t *j, size_t index)
 	if (!a)
 		return;
 	if (action < 0) {
-		size_t mark = enter_key(c, "action");
+		size_t mark = yaml_path_enter_key(&c->path, "action");
 		struct buf msg = BUF_INIT;
-		buf_printf(&msg, "unknown action '%s'", clip(k, sizeof k, a));
+		buf_printf(&msg, "unknown action '%s'", sanitize_clip(k, sizeof k, a));
 		did_you_mean(&msg, a, action_names);
 		if (!str_closest(a, action_names)) {
 			buf_puts(&msg, ": use ");
@@ -1958,7 +1879,7 @@ static void parse_step(struct ctx *c, json_t *j, size_t index)
 		}
 		problem(c, false, "%s", buf_str(&msg));
 		buf_free(&msg);
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 		return;
 	}
 	struct rb_step *s = xcalloc(1, sizeof *s);
@@ -1970,16 +1891,16 @@ static void parse_step(struct ctx *c, json_t *j, size_t index)
 	const char *name = get_str(c, j, "name", false, "a step");
 	if (name &&
 	    (!valid_ident(name, 63, step_char, step_char) || name[0] == '-')) {
-		size_t mark = enter_key(c, "name");
+		size_t mark = yaml_path_enter_key(&c->path, "name");
 		problem(c, false,
 			"'%s' is not a valid step name: lowercase letters, "
 			"digits and '-', at most 63",
-			clip(k, sizeof k, name));
-		leave(c, mark);
+			sanitize_clip(k, sizeof k, name));
+		yaml_path_leave(&c->path, mark);
 	} else if (name && map_has(&c->step_names, name)) {
-		size_t mark = enter_key(c, "name");
+		size_t mark = yaml_path_enter_key(&c->path, "name");
 		problem(c, false, "step name '%s' is used twice", name);
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 	} else if (name) {
 		s->name = xstrdup(name);
 		map_put(&c->step_names, name, NULL);
@@ -2047,17 +1968,17 @@ static void parse_steps(struct ctx *c, json_t *root)
 	}
 	if (!want(c, "steps", list, JSON_ARRAY))
 		return;
-	size_t mark = enter_key(c, "steps"), i;
+	size_t mark = yaml_path_enter_key(&c->path, "steps"), i;
 	json_t *v;
 	if (!json_array_size(list))
 		problem(c, false, "steps must list at least one step");
 	json_array_foreach(list, i, v)
 	{
-		size_t m2 = enter_index(c, i);
+		size_t m2 = yaml_path_enter_index(&c->path, i);
 		parse_step(c, v, i);
-		leave(c, m2);
+		yaml_path_leave(&c->path, m2);
 	}
-	leave(c, mark);
+	yaml_path_leave(&c->path, mark);
 	name_steps(c);
 }
 
@@ -2090,8 +2011,8 @@ static int get_word(struct ctx *c, json_t *obj, const char *key,
 	if (i < 0) {
 		char k[64];
 		struct buf msg = BUF_INIT;
-		size_t mark = enter_key(c, key);
-		buf_printf(&msg, "%s '%s': use ", key, clip(k, sizeof k, s));
+		size_t mark = yaml_path_enter_key(&c->path, key);
+		buf_printf(&msg, "%s '%s': use ", key, sanitize_clip(k, sizeof k, s));
 		for (size_t n = 0; words[n]; n++)
 			buf_printf(&msg, "%s%s",
 				   n ? (words[n + 1] ? ", " : " or ") : "",
@@ -2099,7 +2020,7 @@ static int get_word(struct ctx *c, json_t *obj, const char *key,
 		did_you_mean(&msg, s, words);
 		problem(c, false, "%s", buf_str(&msg));
 		buf_free(&msg);
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 	}
 	return i;
 }
@@ -2126,22 +2047,22 @@ static void parse_root(struct ctx *c, json_t *root, const char *file)
 	check_keys(c, root, "a runbook", root_keys, -1);
 	const char *name = get_str(c, root, "name", true, "a runbook");
 	if (name) {
-		size_t mark = enter_key(c, "name");
+		size_t mark = yaml_path_enter_key(&c->path, "name");
 		char *base = base_name(file);
 		if (!valid_dns_name(name, 53))
 			problem(c, false,
 				"'%s' is not a valid runbook name: lowercase "
 				"letters, digits and '-', starting and ending "
 				"with a letter or digit, at most 53",
-				clip(k, sizeof k, name));
+				sanitize_clip(k, sizeof k, name));
 		else if (strcmp(name, base))
 			problem(c, false,
 				"name '%s' must be the file's name ('%s')",
-				name, clip(k2, sizeof k2, base));
+				name, sanitize_clip(k2, sizeof k2, base));
 		else
 			rb->name = xstrdup(name);
 		free(base);
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 	}
 	const char *title =
 	    get_text(c, root, "title", true, "a runbook", false);
@@ -2165,9 +2086,9 @@ static void parse_root(struct ctx *c, json_t *root, const char *file)
 	const char *once =
 	    get_template(c, root, "once-key", false, "a runbook", false, false);
 	if (once && !*once) {
-		size_t mark = enter_key(c, "once-key");
+		size_t mark = yaml_path_enter_key(&c->path, "once-key");
 		problem(c, false, "once-key must not be empty");
-		leave(c, mark);
+		yaml_path_leave(&c->path, mark);
 	} else
 		rb->once_key = dup_or_null(once);
 	parse_steps(c, root);
@@ -2213,12 +2134,12 @@ enum status runbook_parse(const char *file, const char *text, size_t len,
 			problem(&c, false,
 				"a runbook must be a mapping with name, title "
 				"and steps, not %s",
-				json_what(root));
+				yaml_json_what(root));
 		else
 			problem_at(&c, shown, 1, 1,
 				   "a runbook must be a mapping with name, "
 				   "title and steps, not %s",
-				   json_what(root));
+				   yaml_json_what(root));
 	} else {
 		parse_root(&c, root, file ? file : "");
 	}

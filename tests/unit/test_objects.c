@@ -1304,6 +1304,24 @@ static void test_configmap_data(void **state)
 	json_decref(j);
 }
 
+static void test_names(void **state)
+{
+	(void)state;
+	assert_true(kube_valid_name("payments-api"));
+	assert_true(kube_valid_name("a.b-1.c"));
+	assert_true(kube_valid_label("9lives", 6));
+	assert_false(kube_valid_name("Payments"));
+	assert_false(kube_valid_name("-a"));
+	assert_false(kube_valid_name("a..b"));
+	assert_false(kube_valid_name("../secrets"));
+	assert_false(kube_valid_name(""));
+	char big[70];
+	memset(big, 'a', 64);
+	big[64] = '\0';
+	assert_false(kube_valid_label(big, 64));
+	assert_true(kube_valid_label(big, 63));
+}
+
 static void test_parse_time(void **state)
 {
 	(void)state;
@@ -1449,6 +1467,7 @@ int main(void)
 		cmocka_unit_test(test_deep_junk_and_giant_strings),
 		cmocka_unit_test(test_memory_per_pod),
 		cmocka_unit_test(test_configmap_data),
+		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_format_time),
 		cmocka_unit_test(test_format_age),

@@ -22,6 +22,7 @@
 #include "base/buf.h"
 #include "base/status.h"
 #include "base/str.h"
+#include "base/sanitize.h"
 #include "base/yaml.h"
 
 static json_t *load(const char *text, struct yaml_pos **pos, struct err *e)
@@ -677,6 +678,37 @@ static void test_files(void **state)
 	assert_int_equal(tmpdir_remove(dir), 0);
 }
 
+/* The helpers validators share: walking a path down and back, naming a
+ * node's type, quoting user text in a message. */
+static void test_validator_helpers(void **state)
+{
+	(void)state;
+	struct buf p = BUF_INIT;
+	size_t a = yaml_path_enter_key(&p, "steps");
+	size_t b = yaml_path_enter_index(&p, 2);
+	size_t c = yaml_path_enter_key(&p, "a.b");
+	assert_string_equal(buf_str(&p), "steps[2].a\\.b");
+	yaml_path_leave(&p, c);
+	assert_string_equal(buf_str(&p), "steps[2]");
+	yaml_path_leave(&p, b);
+	yaml_path_leave(&p, a);
+	assert_string_equal(buf_str(&p), "");
+	buf_free(&p);
+	json_t *l = json_array(), *n = json_null();
+	assert_string_equal(yaml_json_what(l), "a list");
+	assert_string_equal(yaml_json_what(n), "empty");
+	json_decref(l);
+	json_decref(n);
+	char out[64];
+	assert_string_equal(sanitize_clip(out, sizeof out, "a\033[2Jb"), "a^[[2Jb");
+	char long_[100];
+	memset(long_, 'x', 99);
+	long_[99] = '\0';
+	sanitize_clip(out, sizeof out, long_);
+	assert_int_equal(strlen(out), 63);
+	assert_string_equal(out + 60, "...");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -695,6 +727,7 @@ int main(void)
 	    cmocka_unit_test(test_truncated_input),
 	    cmocka_unit_test(test_binary_garbage),
 	    cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_validator_helpers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
