@@ -60,6 +60,9 @@ struct loop_child {
 	const char *input;
 	size_t input_len, input_off;
 	size_t max_output;
+	size_t seen[2]; /* bytes read from stdout, stderr */
+	void (*output)(void *arg, bool is_err, const char *data, size_t len);
+	bool own_group;
 	struct loop_timer *timer;
 	loop_child_cb cb;
 	void *arg;
@@ -429,17 +432,28 @@ static void child_close_stream(struct loop_child *c, bool is_out)
 static bool child_drain(struct loop_child *c, bool is_out)
 {
 	int fd = is_out ? c->out_fd : c->err_fd;
-	struct buf *b = is_out ? &c->r.out : &c->r.err;
+	size_t *seen = &c->seen[is_out ? 0 : 1];
 	char tmp[8192];
 	for (;;) {
 		ssize_t n = read(fd, tmp, sizeof tmp);
 		if (n > 0) {
-			size_t room = b->len < c->max_output
-					      ? c->max_output - b->len
+			size_t room = *seen < c->max_output
+					      ? c->max_output - *seen
 					      : 0;
+			size_t take = (size_t)n < room ? (size_t)n : room;
 			if ((size_t)n > room)
 				c->r.output_cut = true;
-			buf_append(b, tmp, (size_t)n < room ? (size_t)n : room);
+			*seen += take;
+			if (!take)
+				continue;
+			if (!c->output) {
+				buf_append(is_out ? &c->r.out : &c->r.err, tmp,
+					   take);
+				continue;
+			}
+			c->output(c->arg, !is_out, tmp, take);
+			if (c->dead)
+				return false; /* cancelled from inside */
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -519,7 +533,7 @@ static void child_timeout(struct loop *l, void *arg)
 	c->timer = NULL;
 	if (!c->reaped && c->pid > 0) {
 		c->r.timed_out = true;
-		kill(c->pid, SIGKILL);
+		kill(c->own_group ? -c->pid : c->pid, SIGKILL);
 	}
 }
 
@@ -546,6 +560,8 @@ struct loop_child *loop_spawn(struct loop *l, const struct loop_spawn_opts *o,
 	c->arg = arg;
 	c->out_fd = c->err_fd = c->in_fd = -1;
 	c->max_output = o->max_output ? o->max_output : (size_t)1 << 20;
+	c->output = o->output;
+	c->own_group = o->own_group;
 	c->r.exit_code = -1;
 	vec_push(&l->children, c);
 	if (!l->chld_installed) {
@@ -570,6 +586,8 @@ struct loop_child *loop_spawn(struct loop *l, const struct loop_spawn_opts *o,
 		goto failed;
 	}
 	if (pid == 0) {
+		if (o->own_group)
+			setpgid(0, 0);
 		int devnull = open("/dev/null", O_RDONLY);
 		dup2(o->input ? pin[0] : devnull, 0);
 		dup2(pout[1], 1);
@@ -602,6 +620,8 @@ struct loop_child *loop_spawn(struct loop *l, const struct loop_spawn_opts *o,
 	}
 	c->pid = pid;
 	c->r.pid = pid;
+	if (o->own_group)
+		setpgid(pid, pid); /* as the child does: whoever is first */
 	close(pexec[1]);
 	pexec[1] = -1;
 	int exec_err = 0;
@@ -661,7 +681,7 @@ void loop_child_cancel(struct loop_child *c)
 	if (!c || c->dead)
 		return;
 	if (!c->reaped && c->pid > 0) {
-		kill(c->pid, SIGKILL);
+		kill(c->own_group ? -c->pid : c->pid, SIGKILL);
 		/* SIGKILL cannot be caught: the wait is short */
 		waitpid(c->pid, NULL, 0);
 	}

@@ -107,6 +107,14 @@ struct loop_spawn_opts {
 	size_t input_len;
 	uint64_t timeout_ms;	 /* 0 = no limit; SIGKILL after it */
 	size_t max_output;	 /* per stream; 0 = 1 MiB */
+	/* When set, output is handed over as it arrives, in the chunks
+	 * read (stdout and stderr apart, with the callback's arg), instead
+	 * of being collected in the result's out and err; max_output still
+	 * bounds each stream. It may cancel the child. */
+	void (*output)(void *arg, bool is_err, const char *data, size_t len);
+	/* The child leads a process group of its own, and a timeout or a
+	 * cancel kills the whole group: whatever it started goes too. */
+	bool own_group;
 };
 
 typedef void (*loop_child_cb)(struct loop *l,

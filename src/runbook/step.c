@@ -50,6 +50,7 @@
 #define LOG_OPEN_TRIES	    3	 /* per pod instance */
 #define FINDINGS_MAX	    100	 /* lines per kind of health finding */
 #define PROGRESSING_GRACE_S 300	 /* a pod still starting after this is not */
+#define SCRIPT_LINE_MAX	    4096 /* a longer line is passed on in pieces */
 
 struct job_pod {
 	struct step_exec *s;
@@ -114,6 +115,7 @@ struct step_exec {
 	/* script */
 	struct loop_child *child;
 	char *tmpdir;
+	struct buf partial[2]; /* stdout's, stderr's unfinished line */
 };
 
 /* ---- lifetime ----------------------------------------------------------- */
@@ -131,6 +133,8 @@ static void exec_free(struct step_exec *s)
 	free(s->job_name);
 	free(s->end_msg);
 	free(s->tmpdir);
+	buf_free(&s->partial[0]);
+	buf_free(&s->partial[1]);
 	free(s);
 }
 
@@ -552,27 +556,30 @@ static bool hc_node(struct step_exec *s, const struct kube_obj *o)
 	return emitf(s, "node %s not Ready: %s", o->name, reason);
 }
 
-static bool hc_pod(struct step_exec *s, const struct kube_obj *o)
+bool step_pod_unhealthy(const struct kube_obj *o, int64_t now,
+			struct health_result *hr)
 {
-	struct health_result hr;
-	health_of(o, &hr);
-	bool bad;
-	switch (hr.health) {
+	health_of(o, hr);
+	switch (hr->health) {
 	case HEALTH_DEGRADED:
 	case HEALTH_MISSING:
 	case HEALTH_UNKNOWN:
-		bad = true;
-		break;
+		return true;
 	case HEALTH_PROGRESSING:
 		/* Starting is fine, still starting after minutes is not; a
 		 * pod on its way out (an old one after a rollout) is
 		 * neither. */
-		bad = !o->deleted && o->created &&
-		      s->now - o->created > PROGRESSING_GRACE_S;
-		break;
+		return !o->deleted && o->created &&
+		       now - o->created > PROGRESSING_GRACE_S;
 	default:
-		bad = false;
+		return false;
 	}
+}
+
+static bool hc_pod(struct step_exec *s, const struct kube_obj *o)
+{
+	struct health_result hr;
+	bool bad = step_pod_unhealthy(o, s->now, &hr);
 	if (!bad) {
 		s->pods_ok++;
 		return true;
@@ -1218,6 +1225,36 @@ static void env_add(struct vec *v, char **own, const char *name,
 	vec_push(v, str_printf("%s=%s", name, value));
 }
 
+/* Pass on the finished lines of one stream (all of it at the end). */
+static void script_lines(struct step_exec *s, struct buf *b, bool at_end)
+{
+	size_t at = 0;
+	while (at < b->len && !s->over) {
+		const char *p = b->data + at;
+		const char *nl = memchr(p, '\n', b->len - at);
+		size_t n = nl ? (size_t)(nl - p) : b->len - at;
+		if (n > SCRIPT_LINE_MAX)
+			n = SCRIPT_LINE_MAX;
+		else if (!nl && !at_end && n < SCRIPT_LINE_MAX)
+			break;
+		emit(s, p, n);
+		at += n + (nl == p + n);
+	}
+	buf_consume(b, at);
+}
+
+/* Output as it comes: the operator watches a long script work, stdout
+ * and stderr lines in the order they were read. */
+static void script_output(void *arg, bool is_err, const char *data,
+			  size_t len)
+{
+	struct step_exec *s = arg;
+	enter(s);
+	buf_append(&s->partial[is_err], data, len);
+	script_lines(s, &s->partial[is_err], false);
+	leave(s);
+}
+
 static void script_exited(struct loop *l, const struct loop_child_result *r,
 			  void *arg)
 {
@@ -1225,17 +1262,8 @@ static void script_exited(struct loop *l, const struct loop_child_result *r,
 	struct step_exec *s = arg;
 	s->child = NULL;
 	enter(s);
-	/* stdout, then stderr: the child's own interleaving is not kept */
-	const struct buf *streams[2] = {&r->out, &r->err};
-	for (int i = 0; i < 2 && !s->over; i++) {
-		const char *p = streams[i]->data, *end = p + streams[i]->len;
-		while (p && p < end && !s->over) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			emit(s, p, len);
-			p += len + 1;
-		}
-	}
+	script_lines(s, &s->partial[0], true);
+	script_lines(s, &s->partial[1], true);
 	if (r->output_cut)
 		emitf(s, "(output cut after 1 MiB)");
 	tmpdir_remove(s);
@@ -1323,6 +1351,8 @@ static void start_script(struct step_exec *s)
 	    .dir = s->tmpdir,
 	    .timeout_ms =
 		st->timeout_s > 0 ? (uint64_t)st->timeout_s * 1000 : 0,
+	    .output = script_output,
+	    .own_group = true,
 	};
 	s->child = loop_spawn(s->ctx.loop, &o, script_exited, s);
 	vec_free(&env, free);

@@ -25,8 +25,9 @@
  *                    with a note
  *   script           run the file (written 0700 to a private temp folder)
  *                    with env = the plan's NAME=value pairs plus PATH,
- *                    HOME, LANG; stdout/stderr lines into the output;
- *                    success = exit 0
+ *                    HOME, LANG; stdout/stderr lines into the output as
+ *                    they come; success = exit 0; in a process group of
+ *                    its own, killed whole on cancel or timeout
  *
  * The step's timeout is the engine's: it cancels the step and records it
  * as timed out.
@@ -36,8 +37,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kube/client.h"
+#include "kube/health.h"
 #include "loop/loop.h"
 #include "runbook/plan.h"
 
@@ -70,5 +73,12 @@ struct step_exec *step_start(const struct step_ctx *ctx);
 void step_cancel(struct step_exec *s);
 /* The operator's answer to a confirm step (note may be ""). */
 void step_answer(struct step_exec *s, bool proceed, const char *note);
+
+/* The health-check's verdict on one pod at time now (seconds): Degraded,
+ * Missing and Unknown count, and so does a pod still starting more than 5
+ * minutes after its creation, but not one that is being deleted (an old
+ * pod after a rollout). hr gets the pod's health and reason. */
+bool step_pod_unhealthy(const struct kube_obj *pod, int64_t now,
+			struct health_result *hr);
 
 #endif

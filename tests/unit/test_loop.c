@@ -9,7 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/str.h"
 #include "loop/loop.h"
+#include "test_proc.h"
 
 static char order[16];
 static size_t norder;
@@ -198,6 +203,61 @@ static void test_spawn_cancel(void **state)
 	loop_free(l);
 }
 
+static struct buf streamed[2];
+static struct loop_child *cancel_on_output;
+
+static void on_output(void *arg, bool is_err, const char *data, size_t len)
+{
+	(void)arg;
+	buf_append(&streamed[is_err], data, len);
+	if (cancel_on_output) {
+		loop_child_cancel(cancel_on_output);
+		cancel_on_output = NULL;
+	}
+}
+
+/* Output handed over as it comes instead of collected; a timeout kills
+ * the whole process group, a background child of the child too. */
+static void test_spawn_streamed_own_group(void **state)
+{
+	(void)state;
+	const char *argv[] = {"sh", "-c",
+			      "echo out; echo err >&2; sleep 30 & echo $!; wait",
+			      NULL};
+	struct loop_spawn_opts o = {.argv = argv, .timeout_ms = 300,
+				    .output = on_output, .own_group = true};
+	run_child(&o);
+	assert_true(last.timed_out);
+	assert_string_equal(last_out, ""); /* nothing collected */
+	assert_string_equal(buf_str(&streamed[1]), "err\n");
+	const char *out = buf_str(&streamed[0]);
+	assert_true(str_has_prefix(out, "out\n"));
+	pid_t bg = (pid_t)atoi(out + 4);
+	assert_true(bg > 0);
+	uint64_t until = loop_now_ms() + 5000;
+	while (proc_alive(bg) && loop_now_ms() < until)
+		usleep(10000);
+	assert_false(proc_alive(bg));
+	buf_free(&streamed[0]);
+	buf_free(&streamed[1]);
+
+	/* cancelled from inside the output callback: no result, no more
+	 * output */
+	struct loop *l = loop_new();
+	const char *argv2[] = {"sh", "-c", "echo one; sleep 0.2; echo two; "
+					   "sleep 30",
+			       NULL};
+	struct loop_spawn_opts o2 = {.argv = argv2, .output = on_output,
+				     .own_group = true};
+	child_done = 0;
+	cancel_on_output = loop_spawn(l, &o2, on_child, NULL);
+	loop_run(l);
+	assert_int_equal(child_done, 0);
+	assert_string_equal(buf_str(&streamed[0]), "one\n");
+	loop_free(l);
+	buf_free(&streamed[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_spawn_missing_command),
 		cmocka_unit_test(test_spawn_timeout_and_cap),
 		cmocka_unit_test(test_spawn_cancel),
+		cmocka_unit_test(test_spawn_streamed_own_group),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "test_json.h"
+#include "test_proc.h"
 #include "test_tmp.h"
 
 #include <arpa/inet.h>
@@ -681,6 +682,66 @@ static void test_health_check(void **state)
 	run_free(&r);
 }
 
+/* The verdict on single pods, at a fixed now: a pod still starting is
+ * fine for 5 minutes; an old pod being deleted after a rollout is never
+ * unhealthy, however long it takes to go. */
+static bool pod_bad(const char *created, const char *deleted,
+		    const char *status, char *reason, size_t reason_size)
+{
+	json_t *j = J("{\"metadata\":{\"name\":\"web-1\",\"namespace\":\"demo\","
+		      "\"creationTimestamp\":\"%s\"%s%s%s},"
+		      "\"spec\":{\"containers\":[{\"name\":\"app\"}]},"
+		      "\"status\":%s}",
+		      created, *deleted ? ",\"deletionTimestamp\":\"" : "",
+		      deleted, *deleted ? "\"" : "", status);
+	struct err e;
+	struct kube_obj *o = kobj_decode(KUBE_POD, j, &e);
+	json_decref(j);
+	assert_non_null(o);
+	struct health_result hr;
+	/* now = 2026-11-23T12:00:00Z */
+	bool bad = step_pod_unhealthy(o, 1795435200, &hr);
+	snprintf(reason, reason_size, "%s", hr.reason);
+	kobj_free(o);
+	return bad;
+}
+
+static void test_health_check_pod_verdict(void **state)
+{
+	(void)state;
+	const char *running =
+	    "{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\","
+	    "\"status\":\"True\"}],\"containerStatuses\":[{\"name\":\"app\","
+	    "\"ready\":true,\"state\":{\"running\":{}}}]}";
+	const char *creating =
+	    "{\"phase\":\"Pending\",\"containerStatuses\":[{\"name\":\"app\","
+	    "\"state\":{\"waiting\":{\"reason\":\"ContainerCreating\"}}}]}";
+	const char *crashing =
+	    "{\"phase\":\"Running\",\"containerStatuses\":[{\"name\":\"app\","
+	    "\"restartCount\":4,\"state\":{\"waiting\":{\"reason\":"
+	    "\"CrashLoopBackOff\"}}}]}";
+	char why[160];
+
+	assert_false(pod_bad("2026-11-20T08:00:00Z", "", running, why,
+			     sizeof why));
+	/* starting: fine for 5 minutes, then a finding */
+	assert_false(pod_bad("2026-11-23T11:56:00Z", "", creating, why,
+			     sizeof why));
+	assert_true(pod_bad("2026-11-23T11:54:00Z", "", creating, why,
+			    sizeof why));
+	assert_string_equal(why, "ContainerCreating");
+	/* an old pod on its way out after a rollout: not a finding */
+	assert_false(pod_bad("2026-11-20T08:00:00Z", "2026-11-23T11:59:30Z",
+			     running, why, sizeof why));
+	assert_string_equal(why, "Pending deletion");
+	assert_false(pod_bad("2026-11-20T08:00:00Z", "2026-11-23T11:40:00Z",
+			     creating, why, sizeof why));
+	/* crash looping counts at any age */
+	assert_true(pod_bad("2026-11-23T11:59:00Z", "", crashing, why,
+			    sizeof why));
+	assert_string_equal(why, "CrashLoopBackOff (restarts 4)");
+}
+
 /* ---- run-job ------------------------------------------------------------- */
 
 static json_t *job(const char *exit_after, const char *exit_code)
@@ -1283,6 +1344,44 @@ static void test_script_fails(void **state)
 	run_free(&r);
 }
 
+/* Lines reach the engine while the script still runs, stderr's too; a
+ * line without its newline comes at the end, a very long one in pieces. */
+static void test_script_streams(void **state)
+{
+	struct fx *f = *state;
+	char *go = str_printf("%s/go", f->tmp);
+	char *env[] = {str_printf("GO=%s", go), NULL};
+	struct run r;
+	script_run(f, &r,
+		   "#!/bin/sh\necho first\necho warning >&2\n"
+		   "while [ ! -e \"$GO\" ]; do sleep 0.05; done\n"
+		   "head -c 5000 /dev/zero | tr '\\0' x; echo\n"
+		   "printf 'no newline'\n",
+		   env);
+	run_start(&r);
+	RUN_UNTIL(f, r.rec.lines == 2);
+	run_for(f, 100);
+	assert_int_equal(r.rec.done, 0); /* still waiting for go */
+	assert_true(has(&r, "first\n"));
+	assert_true(has(&r, "warning\n"));
+	FILE *g = fopen(go, "w");
+	assert_non_null(g);
+	fclose(g);
+	RUN_UNTIL(f, r.rec.done);
+	assert_true(r.rec.ok);
+	assert_int_equal(r.rec.lines, 5);
+	const char *out = buf_str(&r.rec.out);
+	const char *xs = strchr(out, 'x');
+	assert_non_null(xs);
+	assert_int_equal(strspn(xs, "x"), 4096);
+	assert_int_equal(xs[4096], '\n');
+	assert_int_equal(strspn(xs + 4097, "x"), 5000 - 4096);
+	assert_true(str_has_suffix(out, "\nno newline\n"));
+	run_free(&r);
+	free(env[0]);
+	free(go);
+}
+
 static void test_script_cancel(void **state)
 {
 	struct fx *f = *state;
@@ -1290,7 +1389,8 @@ static void test_script_cancel(void **state)
 	char *env[] = {str_printf("PWDFILE=%s", pwdf), NULL};
 	struct run r;
 	script_run(f, &r,
-		   "#!/bin/sh\npwd > \"$PWDFILE.tmp\"\nmv \"$PWDFILE.tmp\" "
+		   "#!/bin/sh\nsleep 30 &\necho $! > \"$PWDFILE.bg\"\n"
+		   "pwd > \"$PWDFILE.tmp\"\nmv \"$PWDFILE.tmp\" "
 		   "\"$PWDFILE\"\nexec sleep 30\n",
 		   env);
 	run_start(&r);
@@ -1299,9 +1399,18 @@ static void test_script_cancel(void **state)
 	char *pwd = test_read_file(pwdf, NULL);
 	pwd[strcspn(pwd, "\n")] = '\0';
 	assert_true(exists(pwd));
+	char *bgf = str_printf("%s.bg", pwdf);
+	char *bgpid = test_read_file(bgf, NULL);
+	assert_non_null(bgpid);
+	pid_t bg = (pid_t)atoi(bgpid);
+	assert_true(bg > 0 && proc_alive(bg));
 	step_cancel(r.rec.s);
 	assert_false(exists(pwd)); /* removed at once */
 	run_for(f, 200);
+	/* what the script started in the background went with it */
+	RUN_UNTIL(f, !proc_alive(bg));
+	free(bgpid);
+	free(bgf);
 	assert_int_equal(r.rec.done, 0);
 	assert_int_equal(r.rec.lines, 0);
 	assert_true(loop_now_ms() - t0 < 10000);
@@ -1336,8 +1445,10 @@ int main(void)
 	    T(test_confirm),
 	    T(test_script_env_verbatim),
 	    T(test_script_fails),
+	    T(test_script_streams),
 	    T(test_script_cancel),
 #undef T
+	    cmocka_unit_test(test_health_check_pod_verdict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
