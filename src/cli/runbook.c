@@ -12,7 +12,9 @@
  * refused/failed/rejected/expired/aborted, 2 usage, 3 unreachable, 130
  * stopped by one of those signals (recorded as aborted).
  */
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
@@ -29,24 +31,30 @@ static const char usage[] =
 	"opsdeck runbook list [--env E] [--json]\n"
 	"       opsdeck runbook show NAME [--json]\n"
 	"       opsdeck runbook run NAME --env E [--service S] [--tenant T] "
-	"[--var K=V ...] [--yes] [--json]";
+	"[--var K=V ...] [--var-file K=PATH ...] [--yes] [--json]";
+
+/* A --var-file's value: the file's bytes, without one final newline. */
+#define VAR_FILE_MAX (1024 * 1024)
 
 struct opts {
 	struct platform p;
-	struct vec vars; /* const char * "K=V" */
+	struct vec vars;      /* const char * "K=V" */
+	struct vec var_files; /* const char * "K=PATH" */
 	bool yes;
 };
 
 static int extra(struct kubecli *k, int argc, char **argv, void *arg)
 {
 	struct opts *o = arg;
-	if (!strcmp(argv[0], "--var")) {
-		if (argc < 2 || !strchr(argv[1], '=')) {
-			fprintf(stderr, "opsdeck %s: --var needs NAME=VALUE\n",
-				k->cmd);
+	bool file = !strcmp(argv[0], "--var-file");
+	if (file || !strcmp(argv[0], "--var")) {
+		const char *eq = argc < 2 ? NULL : strchr(argv[1], '=');
+		if (!eq || eq == argv[1] || (file && !eq[1])) {
+			fprintf(stderr, "opsdeck %s: %s needs NAME=%s\n",
+				k->cmd, argv[0], file ? "PATH" : "VALUE");
 			return -1;
 		}
-		vec_push(&o->vars, argv[1]);
+		vec_push(file ? &o->var_files : &o->vars, argv[1]);
 		return 2;
 	}
 	if (!strcmp(argv[0], "--yes") || !strcmp(argv[0], "-y")) {
@@ -321,8 +329,8 @@ static void on_changed(void *arg, struct run *r)
 	    st != RUN_CLAIMING) {
 		const char *m = run_message(r);
 		struct buf b = BUF_INIT;
-		/* A run refused before its record exists has no id anyone
-		 * could look up. */
+		/* A run refused before its plan was made was recorded
+		 * nowhere: it has no id anyone could look up. */
 		if (run_record(r))
 			buf_printf(&b, "run %s: ", run_id(r));
 		buf_printf(&b, "%s: ", run_state_name(st));
@@ -451,6 +459,86 @@ static void on_interrupt(struct loop *l, int signo, void *arg)
 					     : "terminated (SIGTERM)");
 }
 
+/* Read each --var-file NAME=PATH into given (and owned) as NAME=VALUE.
+ * False, having said why, when a file cannot be used. */
+static bool read_var_files(const struct opts *o, struct vec *given,
+			   struct vec *owned)
+{
+	for (size_t i = 0; i < o->var_files.len; i++) {
+		const char *arg = o->var_files.items[i];
+		const char *path = strchr(arg, '=') + 1;
+		int namelen = (int)(path - 1 - arg);
+		/* room for all of it up front: no copy of a secret is left
+		 * behind by a growing buffer */
+		struct buf b = BUF_INIT;
+		buf_reserve(&b, VAR_FILE_MAX + 4096);
+		const char *why = NULL;
+		FILE *f = fopen(path, "rbe");
+		if (!f)
+			why = strerror(errno);
+		while (f && !why) {
+			char chunk[4096];
+			size_t n = fread(chunk, 1, sizeof chunk, f);
+			buf_append(&b, chunk, n);
+			explicit_bzero(chunk, sizeof chunk);
+			if (b.len > VAR_FILE_MAX)
+				why = "larger than 1 MiB";
+			else if (ferror(f))
+				why = strerror(errno);
+			else if (n < sizeof chunk)
+				break;
+		}
+		if (f)
+			fclose(f);
+		if (!why && memchr(buf_str(&b), '\0', b.len))
+			why = "holds a NUL byte; values are text";
+		if (why) {
+			char *shown = sanitize_dup(path, 0);
+			fprintf(stderr,
+				"opsdeck runbook run: --var-file %.*s: %s: "
+				"%s\n",
+				namelen, arg, shown, why);
+			free(shown);
+			explicit_bzero(b.data, b.len);
+			buf_free(&b);
+			return false;
+		}
+		if (b.len && b.data[b.len - 1] == '\n')
+			b.len--;
+		if (b.len && b.data[b.len - 1] == '\r')
+			b.len--;
+		char *kv = str_printf("%.*s=%.*s", namelen, arg, (int)b.len,
+				      buf_str(&b));
+		explicit_bzero(b.data, b.len);
+		buf_free(&b);
+		vec_push(given, kv);
+		vec_push(owned, kv);
+	}
+	return true;
+}
+
+/* A secret given with --var is in the process list for anyone on the
+ * machine to read: say so (the run still goes on; the value is out). */
+static void warn_secret_args(const struct opts *o, const struct runbook *rb)
+{
+	for (size_t i = 0; i < o->vars.len; i++) {
+		const char *kv = o->vars.items[i];
+		size_t n = (size_t)(strchr(kv, '=') - kv);
+		for (size_t j = 0; j < rb->vars.len; j++) {
+			const struct rb_var *v = rb->vars.items[j];
+			if (v->type == RB_VAR_SECRET &&
+			    strlen(v->name) == n && !strncmp(v->name, kv, n))
+				fprintf(stderr,
+					"opsdeck runbook run: warning: the "
+					"secret %s was given on the command "
+					"line, where other users of this "
+					"machine can read it; use --var-file "
+					"%s=PATH\n",
+					v->name, v->name);
+		}
+	}
+}
+
 /* Ask on a terminal for required variables --var did not give. */
 static void prompt_missing(struct kubecli *k, const struct runbook *rb,
 			   struct vec *given, struct vec *owned)
@@ -539,6 +627,12 @@ static int do_run(struct kubecli *k, struct opts *o, struct catalog *cat,
 	struct vec given = VEC_INIT, owned = VEC_INIT;
 	for (size_t i = 0; i < o->vars.len; i++)
 		vec_push(&given, o->vars.items[i]);
+	warn_secret_args(o, rb);
+	if (!read_var_files(o, &given, &owned)) {
+		vec_free(&given, NULL);
+		vec_free(&owned, wipe_free);
+		return CLI_USAGE;
+	}
 	prompt_missing(k, rb, &given, &owned);
 	struct rb_values vals = RB_VALUES_INIT;
 	struct buf problems = BUF_INIT;
@@ -651,6 +745,7 @@ int cli_runbook(int argc, char **argv)
 	catalog_free(cat);
 	vec_free(&pos, NULL);
 	vec_free(&o.vars, NULL);
+	vec_free(&o.var_files, NULL);
 	kubecli_free(&k);
 	platform_free(&o.p);
 	return rc;

@@ -224,6 +224,7 @@ static void record_refresh(struct run *r)
 }
 
 static void write_record(struct run *r);
+static void record_new(struct run *r);
 
 static void wrote(void *arg, enum status st, const char *message,
 		  const json_t *obj)
@@ -340,6 +341,12 @@ static bool go(struct run *r, enum run_event ev)
 					   released_once, r);
 			r->claimed = false;
 		}
+		/* A run that ends before its record exists (refused by the
+		 * policy, a permission or a once-key; not confirmed) is
+		 * still written to the local log: the attempt is part of
+		 * the story. It never reaches the cluster. */
+		if (!r->record && r->plan)
+			record_new(r);
 		save(r, "finished");
 		r->settled = !r->writing;
 	}
@@ -695,7 +702,8 @@ static void record_created(void *arg, enum status st, const char *message,
 	start_step(r, 0);
 }
 
-static void make_record(struct run *r)
+/* The record's fixed part: the plan and who, where, when. */
+static void record_new(struct run *r)
 {
 	json_t *rec = plan_json(r->plan);
 	char host[256] = "";
@@ -707,6 +715,11 @@ static void make_record(struct run *r)
 	json_object_set_new(rec, "pid", json_integer((json_int_t)getpid()));
 	json_object_set_new(rec, "approver", json_null());
 	r->record = rec;
+}
+
+static void make_record(struct run *r)
+{
+	record_new(r);
 	/* The state written first is where the run is going. */
 	enum run_state keep = r->state;
 	r->state = r->plan->gate == APPROVAL_SECOND_PERSON ? RUN_WAITING

@@ -138,7 +138,8 @@ const struct plan *run_plan(const struct run *r);
 size_t run_nsteps(const struct run *r);
 enum step_state run_step_state(const struct run *r, size_t i);
 const char *run_step_message(const struct run *r, size_t i);
-/* The record as stored (secrets masked), or NULL before CLAIMING. */
+/* The record as stored (secrets masked), or NULL before CLAIMING; a run
+ * that ends before then with a plan has one in the local log only. */
 const json_t *run_record(const struct run *r);
 /* Everything the records say about the approver, or NULL. */
 const char *run_approver(const struct run *r);

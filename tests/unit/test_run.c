@@ -472,7 +472,20 @@ static void test_refused_up_front(void **state)
 	assert_int_equal(f->gates, 0); /* never asked to confirm */
 	assert_non_null(strstr(run_message(r), "viewer may not create "
 						"configmaps"));
-	assert_null(run_record(r)); /* nothing recorded in the cluster */
+	/* nothing in the cluster; the attempt is in the local log */
+	assert_null(cluster_record(f, run_id(r)));
+	const json_t *rec = run_record(r);
+	assert_non_null(rec);
+	assert_string_equal(json_string_value(json_object_get(rec, "state")),
+			    "refused");
+	char *log = test_read_file(f->audit, NULL);
+	assert_non_null(log);
+	char *line = strstr(log, run_id(r));
+	assert_non_null(line);
+	assert_non_null(strstr(log, "\"event\":\"finished\""));
+	assert_null(strstr(log, "\"event\":\"started\""));
+	assert_non_null(strstr(line, "viewer may not create configmaps"));
+	free(log);
 	run_free(r);
 }
 
