@@ -71,7 +71,8 @@ struct kube_req {
 	void *arg;
 
 	CURL *easy;
-	struct curl_slist *headers;
+	struct curl_slist *headers; /* this attempt's */
+	struct curl_slist *extra;   /* the caller's, for every attempt */
 	char errbuf[CURL_ERROR_SIZE];
 	struct buf resp;
 	long http;
@@ -425,6 +426,14 @@ static void req_fail(struct kube_req *r, enum status code, const char *msg);
 static void req_finish(struct kube_req *r, long http, enum status code,
 		       const char *reason, const char *message, json_t *json);
 
+/* Headers may hold a token or a secret: none is left in freed memory. */
+static void headers_free(struct curl_slist *l)
+{
+	for (struct curl_slist *i = l; i; i = i->next)
+		explicit_bzero(i->data, strlen(i->data));
+	curl_slist_free_all(l);
+}
+
 static void req_detach_easy(struct kube_req *r)
 {
 	if (r->easy) {
@@ -432,7 +441,7 @@ static void req_detach_easy(struct kube_req *r)
 		curl_easy_cleanup(r->easy);
 		r->easy = NULL;
 	}
-	curl_slist_free_all(r->headers);
+	headers_free(r->headers);
 	r->headers = NULL;
 }
 
@@ -440,6 +449,7 @@ static void req_free(struct kube_req *r)
 {
 	struct kube_client *c = r->c;
 	req_detach_easy(r);
+	headers_free(r->extra);
 	loop_timer_cancel(r->timer);
 	for (size_t i = 0; i < c->reqs.len; i++)
 		if (c->reqs.items[i] == r) {
@@ -686,6 +696,8 @@ static void req_send(struct kube_req *r)
 		r->headers = curl_slist_append(r->headers, buf_str(&tmp));
 	}
 	buf_free(&tmp);
+	for (const struct curl_slist *x = r->extra; x; x = x->next)
+		r->headers = curl_slist_append(r->headers, x->data);
 	struct err e;
 	if (!set_auth(r, h, &e)) {
 		req_fail(r, ST_ERR_AUTH, e.msg);
@@ -775,7 +787,7 @@ static void on_done(CURL *easy, CURLcode res, void *arg)
 	/* the transfer is over: the easy handle is no longer the loop's */
 	curl_easy_cleanup(r->easy);
 	r->easy = NULL;
-	curl_slist_free_all(r->headers);
+	headers_free(r->headers);
 	r->headers = NULL;
 
 	if (r->stopped) {
@@ -880,6 +892,8 @@ struct kube_req *kube_request(struct kube_client *c,
 	r->stream = o->stream;
 	r->idempotent = o->idempotent;
 	r->timeout_ms = o->timeout_ms;
+	for (const char *const *hd = o->headers; hd && *hd; hd++)
+		r->extra = curl_slist_append(r->extra, *hd);
 	r->on_data = on_data;
 	r->done = done;
 	r->arg = arg;

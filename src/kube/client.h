@@ -110,6 +110,11 @@ struct kube_request_opts {
 	bool stream;		  /* deliver the body through on_data */
 	bool idempotent;	  /* safe to retry on any failure */
 	long timeout_ms;	  /* 0 = settings (streams: none) */
+	/* More request headers, "Name: value", NULL-terminated (copied;
+	 * wiped when the request ends, as they may hold a secret). Not
+	 * Accept, Content-Type or Authorization: the fields above and the
+	 * client's credentials set those. */
+	const char *const *headers;
 };
 
 struct kube_req;

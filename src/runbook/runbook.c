@@ -1740,6 +1740,14 @@ static bool header_name_ok(const char *s)
 	       strcasecmp(s, "Host") && strcasecmp(s, "Content-Length");
 }
 
+/* Through the service proxy the API server reads these itself: the
+ * operator's credentials, impersonation. */
+static bool proxy_header_name_ok(const char *s)
+{
+	return header_name_ok(s) && strcasecmp(s, "Authorization") &&
+	       strncasecmp(s, "Impersonate-", 12);
+}
+
 static void parse_script(struct ctx *c, json_t *j, struct rb_step *s)
 {
 	const char *path = get_repo_path(c, j, "file", "a script step");
@@ -1834,9 +1842,16 @@ static void parse_http(struct ctx *c, json_t *j, struct rb_step *s)
 		} else
 			s->path = xstrdup(p ? p : "/");
 	}
-	parse_pairs(c, j, "headers", header_name_ok,
-		    "an HTTP header name (not Host or Content-Length)",
-		    &s->headers);
+	if (svc)
+		parse_pairs(c, j, "headers", proxy_header_name_ok,
+			    "an HTTP header name (not Host, Content-Length, "
+			    "or, through the service proxy, Authorization "
+			    "or Impersonate-*)",
+			    &s->headers);
+	else
+		parse_pairs(c, j, "headers", header_name_ok,
+			    "an HTTP header name (not Host or Content-Length)",
+			    &s->headers);
 	get_long(c, j, "expect-status", 100, 599, &s->expect_status);
 	const char *body =
 	    get_text(c, j, "expect-body", false, "an http-check", true);

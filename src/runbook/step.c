@@ -1154,11 +1154,8 @@ static void start_http(struct step_exec *s)
 		    .path = ps->url,
 		    .accept = "*/*",
 		    .timeout_ms = timeout_ms,
+		    .headers = (const char *const *)ps->headers,
 		};
-		if (ps->headers && ps->headers[0] &&
-		    !emitf(s, "note: headers are not sent through the "
-			      "service proxy"))
-			return;
 		s->req = kube_request(s->ctx.client, &o, NULL, http_proxied, s);
 		return;
 	}

@@ -1522,6 +1522,16 @@ static bool endpoint_of(const json_t *sel, const json_t *pod)
 	return false;
 }
 
+/* The request's X-* headers, one "Name: value" line each, for /headers. */
+static enum MHD_Result echo_header(void *cls, enum MHD_ValueKind kind,
+				   const char *key, const char *value)
+{
+	(void)kind;
+	if (!strncasecmp(key, "X-", 2))
+		buf_printf(cls, "%s: %s\n", key, value ? value : "");
+	return MHD_YES;
+}
+
 /*
  * GET /api/v1/namespaces/NS/services/[SCHEME:]NAME[:PORT]/proxy[/PATH]:
  * the apiserver's way to a service's pods. kubesim has no pods to forward
@@ -1529,8 +1539,8 @@ static bool endpoint_of(const json_t *sel, const json_t *pod)
  * whether there is anyone to answer: the service must exist (404), a port
  * given as a number must be one of its ports and some Ready pod must match
  * its selector (else 503, with the apiserver's messages). Then /healthz
- * and /readyz say "ok" and any other path says which service and path it
- * reached. RBAC: get on services/proxy, the segment as the name.
+ * and /readyz say "ok", /headers echoes the request's X-* headers and any
+ * other path says which service and path it reached. RBAC: get on services/proxy, the segment as the name.
  */
 static enum MHD_Result serve_proxy(struct ctx *x, const char *ns,
 				   const char *id, char **rest, int nrest)
@@ -1618,6 +1628,8 @@ static enum MHD_Result serve_proxy(struct ctx *x, const char *ns,
 		struct buf body = BUF_INIT;
 		if (!strcmp(buf_str(&path), "/healthz") || !strcmp(buf_str(&path), "/readyz"))
 			buf_puts(&body, "ok\n");
+		else if (!strcmp(buf_str(&path), "/headers"))
+			MHD_get_connection_values(x->conn, MHD_HEADER_KIND, echo_header, &body);
 		else
 			buf_printf(&body, "%s: %s\n", name, buf_str(&path));
 		size_t len = body.len;

@@ -213,6 +213,9 @@ static void test_answers(void **state)
 	expect_text(f, SVC "web:9090/proxy/metrics", "web: /metrics\n");
 	expect_text(f, SVC "https:web:80/proxy/api/v1/orders", "web: /api/v1/orders\n");
 	expect_text(f, SVC "web:80/proxy", "web: /\n");
+	/* the request's X-* headers (this one sends none; test_step's
+	 * http-check sends some) */
+	expect_text(f, SVC "web:80/proxy/headers", "");
 	expect_text(f, SVC "web:80/proxy/", "web: /\n");
 	expect_text(f, SVC "web:80/proxy/healthz?verbose=1", "ok\n");
 	/* A viewer-like user may read services but not proxy to them. */

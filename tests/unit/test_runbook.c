@@ -284,7 +284,7 @@ static const char full[] =
     "  - action: http-check\n"
     "    service: payments-api\n"
     "    port: 8080\n"
-    "    headers: {Authorization: \"Bearer {{ vars.token }}\"}\n"
+    "    headers: {X-Api-Key: \"{{ vars.token }}\"}\n"
     "  - action: http-check\n"
     "    url: \"https://status.example/{{ env.name }}\"\n"
     "    expect-status: 204\n"
@@ -416,8 +416,8 @@ static void test_full(void **state)
 	assert_null(s->url);
 	assert_int_equal(s->headers.len, 1);
 	const struct rb_pair *pr = s->headers.items[0];
-	assert_string_equal(pr->name, "Authorization");
-	assert_string_equal(pr->value, "Bearer {{ vars.token }}");
+	assert_string_equal(pr->name, "X-Api-Key");
+	assert_string_equal(pr->value, "{{ vars.token }}");
 	s = step(rb, 6);
 	assert_string_equal(s->name, "http-check-2");
 	assert_string_equal(s->url, "https://status.example/{{ env.name }}");
@@ -900,6 +900,16 @@ static const struct {
      "    url: http://x\n    headers: {\"Bad Name\": x}\n",
      "runbooks/rb.yaml:6:15: 'Bad Name' is not a valid name here: an HTTP "
      "header name (not Host or Content-Length)"},
+    {"name: rb\ntitle: T\nsteps:\n  - action: http-check\n"
+     "    service: api\n    headers: {authorization: x}\n",
+     "runbooks/rb.yaml:6:15: 'authorization' is not a valid name here: an "
+     "HTTP header name (not Host, Content-Length, or, through the service "
+     "proxy, Authorization or Impersonate-*)"},
+    {"name: rb\ntitle: T\nsteps:\n  - action: http-check\n"
+     "    service: api\n    headers: {Impersonate-User: admin}\n",
+     "runbooks/rb.yaml:6:15: 'Impersonate-User' is not a valid name here: an "
+     "HTTP header name (not Host, Content-Length, or, through the service "
+     "proxy, Authorization or Impersonate-*)"},
     {"name: rb\ntitle: T\nscope: environment\nsteps:\n"
      "  - action: http-check\n    service: api\n",
      "runbooks/rb.yaml:5:5: an http-check of a service in an environment "

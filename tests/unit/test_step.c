@@ -1176,6 +1176,31 @@ static void test_http_check_via_proxy(void **state)
 	assert_false(r.rec.ok);
 	assert_true(str_has_prefix(r.rec.msg, "expected 200, got 4"));
 	run_free(&r);
+
+	/* headers go through the proxy to the service */
+	wait_world(f, web_rolled_out);
+	struct err e;
+	pthread_mutex_lock(&f->w.mu);
+	assert_int_equal(
+	    ks_create(&f->w, KS_SERVICES, "demo",
+		      J("{\"metadata\":{\"name\":\"web\"},\"spec\":{"
+			"\"selector\":{\"app\":\"web\"},\"ports\":[{"
+			"\"port\":80}]}}"),
+		      NULL, &e),
+	    ST_OK);
+	pthread_mutex_unlock(&f->w.mu);
+	char *headers[] = {(char *)"X-Check: opsdeck",
+			   (char *)"X-Token: s3cr3t-value", NULL};
+	run_init(f, &r, RB_ACTION_HTTP_CHECK, "demo", "");
+	r.ps.via_proxy = true;
+	r.ps.url =
+	    (char *)"/api/v1/namespaces/demo/services/web:80/proxy/headers";
+	r.ps.headers = headers;
+	r.st.expect_body = (char *)"X-Token: s3cr3t-value";
+	run_to_end(f, &r);
+	assert_true(r.rec.ok);
+	assert_false(has(&r, "s3cr3t")); /* never shown */
+	run_free(&r);
 }
 
 /* ---- confirm ------------------------------------------------------------- */
