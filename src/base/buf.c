@@ -12,16 +12,29 @@ void buf_init(struct buf *b)
 	b->data = NULL;
 	b->len = 0;
 	b->cap = 0;
+	b->secret = false;
+}
+
+/* Forget the storage, keeping the secret mark. */
+static void reset(struct buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
 }
 
 void buf_free(struct buf *b)
 {
+	if (b->secret && b->data)
+		explicit_bzero(b->data, b->cap);
 	free(b->data);
-	buf_init(b);
+	reset(b);
 }
 
 void buf_clear(struct buf *b)
 {
+	if (b->secret && b->data)
+		explicit_bzero(b->data, b->len);
 	b->len = 0;
 	if (b->data)
 		b->data[0] = '\0';
@@ -37,7 +50,16 @@ void buf_reserve(struct buf *b, size_t extra)
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap *= 2;
-	b->data = xrealloc(b->data, cap);
+	if (b->secret && b->data) {
+		/* realloc could leave the old copy behind unwiped */
+		char *moved = xmalloc(cap);
+		memcpy(moved, b->data, b->len + 1);
+		explicit_bzero(b->data, b->cap);
+		free(b->data);
+		b->data = moved;
+	} else {
+		b->data = xrealloc(b->data, cap);
+	}
 	b->cap = cap;
 	b->data[b->len] = '\0';
 }
@@ -94,6 +116,8 @@ void buf_consume(struct buf *b, size_t n)
 		return;
 	}
 	memmove(b->data, b->data + n, b->len - n);
+	if (b->secret)
+		explicit_bzero(b->data + b->len - n, n);
 	b->len -= n;
 	b->data[b->len] = '\0';
 }
@@ -101,7 +125,7 @@ void buf_consume(struct buf *b, size_t n)
 char *buf_detach(struct buf *b)
 {
 	char *s = b->data ? b->data : xstrdup("");
-	buf_init(b);
+	reset(b);
 	return s;
 }
 

@@ -10,15 +10,21 @@
 #define OPSDECK_BASE_BUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct buf {
 	char *data; /* NUL-terminated; NULL until the first append */
 	size_t len;
 	size_t cap;
+	/* Holds a secret: memory it lets go of (when growing, clearing,
+	 * consuming or freeing) is zeroed first, so no copy of the secret
+	 * is left behind in freed memory. Kept across buf_free/detach. */
+	bool secret;
 };
 
-#define BUF_INIT {NULL, 0, 0}
+#define BUF_INIT   {NULL, 0, 0, false}
+#define BUF_SECRET {NULL, 0, 0, true}
 
 void buf_init(struct buf *b);
 void buf_free(struct buf *b);

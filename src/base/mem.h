@@ -15,5 +15,8 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 _Noreturn void xalloc_fail(size_t n);
+/* Zero a NUL-terminated string, then free it (NULL is fine): for values
+ * that may be secrets. Fits vec_free. */
+void xfree_wiped(void *s);
 
 #endif

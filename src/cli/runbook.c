@@ -468,10 +468,7 @@ static bool read_var_files(const struct opts *o, struct vec *given,
 		const char *arg = o->var_files.items[i];
 		const char *path = strchr(arg, '=') + 1;
 		int namelen = (int)(path - 1 - arg);
-		/* room for all of it up front: no copy of a secret is left
-		 * behind by a growing buffer */
-		struct buf b = BUF_INIT;
-		buf_reserve(&b, VAR_FILE_MAX + 4096);
+		struct buf b = BUF_SECRET;
 		const char *why = NULL;
 		FILE *f = fopen(path, "rbe");
 		if (!f)
@@ -499,7 +496,6 @@ static bool read_var_files(const struct opts *o, struct vec *given,
 				"%s\n",
 				namelen, arg, shown, why);
 			free(shown);
-			explicit_bzero(b.data, b.len);
 			buf_free(&b);
 			return false;
 		}
@@ -509,7 +505,6 @@ static bool read_var_files(const struct opts *o, struct vec *given,
 			b.len--;
 		char *kv = str_printf("%.*s=%.*s", namelen, arg, (int)b.len,
 				      buf_str(&b));
-		explicit_bzero(b.data, b.len);
 		buf_free(&b);
 		vec_push(given, kv);
 		vec_push(owned, kv);
@@ -572,12 +567,6 @@ static void prompt_missing(struct kubecli *k, const struct runbook *rb,
 	}
 }
 
-static void wipe_free(void *p)
-{
-	explicit_bzero(p, strlen(p));
-	free(p);
-}
-
 static int do_run(struct kubecli *k, struct opts *o, struct catalog *cat,
 		  const struct runbook *rb)
 {
@@ -630,7 +619,7 @@ static int do_run(struct kubecli *k, struct opts *o, struct catalog *cat,
 	warn_secret_args(o, rb);
 	if (!read_var_files(o, &given, &owned)) {
 		vec_free(&given, NULL);
-		vec_free(&owned, wipe_free);
+		vec_free(&owned, xfree_wiped);
 		return CLI_USAGE;
 	}
 	prompt_missing(k, rb, &given, &owned);
@@ -640,7 +629,7 @@ static int do_run(struct kubecli *k, struct opts *o, struct catalog *cat,
 					   given.len, NULL, NULL, &vals,
 					   &problems);
 	vec_free(&given, NULL);
-	vec_free(&owned, wipe_free);
+	vec_free(&owned, xfree_wiped);
 	if (st != ST_OK) {
 		char *t = sanitize_dup(buf_str(&problems),
 				       SAN_KEEP_NL | SAN_KEEP_TAB);

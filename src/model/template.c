@@ -244,7 +244,8 @@ enum status tmpl_render(const char *src, tmpl_lookup_fn lookup, void *arg,
 			unsigned flags, struct buf *out, size_t *offset,
 			struct err *e)
 {
-	struct buf res = BUF_INIT, name = BUF_INIT;
+	/* values may be secrets: the intermediate copy is wiped */
+	struct buf res = BUF_SECRET, name = BUF_INIT;
 	enum status st = check_syntax(src, offset, e);
 	size_t pos = 0;
 	struct piece p;

@@ -310,7 +310,7 @@ static const char *lookup(void *arg, const char *name)
 static char *render(struct ctx *c, const char *field, const char *tmpl,
 		    unsigned flags, bool secrets_ok)
 {
-	struct buf out = BUF_INIT;
+	struct buf out = BUF_SECRET;
 	struct err e = {0};
 	size_t off = 0;
 	c->secrets_ok = secrets_ok;
@@ -744,19 +744,13 @@ static char **render_pairs(struct ctx *c, const struct vec *pairs, bool headers)
 				"the value holds a line break or another "
 				"control character");
 		if (v && name_ok && value_ok) {
-			struct buf b = BUF_INIT;
-			/* One allocation, so no copy of a secret is left in
-			 * freed memory by a growing buffer. */
-			buf_reserve(&b, strlen(pr->name) + strlen(v) + 3);
+			struct buf b = BUF_SECRET;
 			buf_puts(&b, pr->name);
 			buf_puts(&b, headers ? ": " : "=");
 			buf_puts(&b, v);
 			out[n++] = buf_detach(&b);
 		}
-		if (v) {
-			explicit_bzero(v, strlen(v));
-			free(v);
-		}
+		xfree_wiped(v);
 		free(field);
 	}
 	return out;
@@ -1172,10 +1166,8 @@ static void access_free(void *x)
 /* Header and env lists may hold secrets: wiped, not only freed. */
 static void wipe_list(char **l)
 {
-	for (char **s = l; s && *s; s++) {
-		explicit_bzero(*s, strlen(*s));
-		free(*s);
-	}
+	for (char **s = l; s && *s; s++)
+		xfree_wiped(*s);
 	free(l);
 }
 

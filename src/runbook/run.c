@@ -433,7 +433,7 @@ static void on_output(void *arg, const char *line, size_t len)
 	struct run *r = arg;
 	if (!r->ops.output)
 		return;
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_SECRET;
 	buf_append(&b, line, len);
 	for (size_t i = 0; i < r->plan->values.items.len; i++) {
 		const struct rb_value *v = r->plan->values.items.items[i];
@@ -449,12 +449,10 @@ static void on_output(void *arg, const char *line, size_t len)
 			p = hit + n;
 		}
 		buf_append(&out, p, b.len - (size_t)(p - b.data));
-		explicit_bzero(b.data, b.len);
 		buf_free(&b);
 		b = out;
 	}
 	r->ops.output(r->arg, r, r->cur, buf_str(&b), b.len);
-	explicit_bzero(b.data, b.len);
 	buf_free(&b);
 }
 

@@ -1299,6 +1299,8 @@ static void start_script(struct step_exec *s)
 	}
 	s->tmpdir = buf_detach(&dir);
 	chmod(s->tmpdir, 0700);
+	/* a script may echo a secret it was given */
+	s->partial[0].secret = s->partial[1].secret = true;
 	buf_printf(&path, "%s/script", s->tmpdir);
 	int fd =
 	    open(buf_str(&path),
@@ -1352,7 +1354,7 @@ static void start_script(struct step_exec *s)
 	    .own_group = true,
 	};
 	s->child = loop_spawn(s->ctx.loop, &o, script_exited, s);
-	vec_free(&env, free);
+	vec_free(&env, xfree_wiped);
 	buf_free(&path);
 }
 

@@ -53,6 +53,38 @@ static void test_buf_grows_and_formats(void **state)
 	free(s);
 }
 
+/* A secret buffer zeroes what it lets go of, and stays secret. */
+static void test_buf_secret(void **state)
+{
+	(void)state;
+	struct buf b = BUF_SECRET;
+	buf_puts(&b, "hunter2-hunter2");
+	char *mem = b.data;
+	size_t cap = b.cap;
+	buf_consume(&b, 8); /* "hunter2" moves down; its old tail is zeroed */
+	assert_string_equal(buf_str(&b), "hunter2");
+	for (size_t i = b.len; i < 15; i++)
+		assert_int_equal(mem[i], '\0');
+	buf_clear(&b);
+	for (size_t i = 0; i < 7; i++)
+		assert_int_equal(mem[i], '\0');
+	/* growing past the first block keeps the contents */
+	for (int i = 0; i < 100; i++)
+		buf_puts(&b, "0123456789");
+	assert_true(b.cap > cap);
+	assert_int_equal(b.len, 1000);
+	assert_int_equal(strspn(buf_str(&b), "0123456789"), 1000);
+	buf_free(&b);
+	assert_true(b.secret);
+	assert_null(b.data);
+	buf_puts(&b, "x");
+	free(buf_detach(&b));
+	assert_true(b.secret);
+	/* and xfree_wiped takes NULL */
+	xfree_wiped(NULL);
+	xfree_wiped(xstrdup("pw"));
+}
+
 static void test_str_helpers(void **state)
 {
 	(void)state;
@@ -239,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_str_helpers),
 		cmocka_unit_test(test_vec),
 		cmocka_unit_test(test_map),
+		cmocka_unit_test(test_buf_secret),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_sanitize),
