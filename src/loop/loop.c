@@ -92,6 +92,7 @@ struct loop {
 	bool quit;
 	int code;
 	bool sweep;
+	int depth; /* loop_run_once calls on the stack */
 };
 
 static int sig_write_fd = -1;
@@ -158,9 +159,12 @@ void loop_timer_cancel(struct loop_timer *t)
 	t->l->sweep = true;
 }
 
+/* Free what was deleted, only from the outermost loop_run_once: an outer
+ * call may still hold pointers into the lists (the handles it polled, the
+ * timer it is running) while a callback runs the loop itself. */
 static void sweep(struct loop *l)
 {
-	if (!l->sweep)
+	if (!l->sweep || l->depth > 1)
 		return;
 	l->sweep = false;
 	size_t j = 0;
@@ -790,7 +794,17 @@ static void run_timers(struct loop *l)
 	}
 }
 
+static bool run_once(struct loop *l, int timeout_ms);
+
 bool loop_run_once(struct loop *l, int timeout_ms)
+{
+	l->depth++;
+	bool worked = run_once(l, timeout_ms);
+	l->depth--;
+	return worked;
+}
+
+static bool run_once(struct loop *l, int timeout_ms)
 {
 	sweep(l);
 	if (!has_work(l))

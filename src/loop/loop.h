@@ -59,7 +59,9 @@ uint64_t loop_now_ms(void);
  * (no fds, timers, children or transfers). Returns loop_quit's code or 0. */
 int loop_run(struct loop *l);
 /* One round: wait at most timeout_ms (-1 forever) and dispatch what is
- * ready. Returns false when there was nothing to wait for. */
+ * ready. Returns false when there was nothing to wait for. A callback may
+ * call it too (the command line waits for a typed answer this way): what
+ * is deleted meanwhile is freed when the outermost call returns. */
 bool loop_run_once(struct loop *l, int timeout_ms);
 void loop_quit(struct loop *l, int code);
 bool loop_quitting(const struct loop *l);

@@ -124,6 +124,7 @@ struct run {
 	/* the record */
 	json_t *record;
 	bool record_made, writing, dirty, settled, claimed;
+	bool once_busy; /* a once-key claim or give-back in flight */
 	bool steps_started;
 
 	/* steps */
@@ -307,7 +308,22 @@ static void released_once(void *arg, enum status st, const char *message,
 			  const json_t *obj)
 {
 	(void)st, (void)message, (void)obj;
-	release(arg);
+	struct run *r = arg;
+	if (!release(r))
+		return;
+	r->once_busy = false;
+	if (run_settled(r))
+		changed(r);
+}
+
+/* Give the claimed once-key back (nothing was done under it); the run is
+ * not settled until the cluster has answered. */
+static void give_back_once(struct run *r)
+{
+	hold(r);
+	r->once_busy = true;
+	r->claimed = false;
+	store_release_once(r->client, r->plan->once_key, released_once, r);
 }
 
 static void set_message(struct run *r, const char *fmt, ...)
@@ -335,12 +351,8 @@ static bool go(struct run *r, enum run_event ev)
 				r->sst[i] = STEP_SKIPPED;
 		/* A key claimed by a run that never reached a step is
 		 * given back: nothing was done under it. */
-		if (r->claimed && !r->steps_started && r->plan->once_key) {
-			hold(r);
-			store_release_once(r->client, r->plan->once_key,
-					   released_once, r);
-			r->claimed = false;
-		}
+		if (r->claimed && !r->steps_started && r->plan->once_key)
+			give_back_once(r);
 		/* A run that ends before its record exists (refused by the
 		 * policy, a permission or a once-key; not confirmed) is
 		 * still written to the local log: the attempt is part of
@@ -744,15 +756,14 @@ static void claimed(void *arg, enum status st, const char *message,
 	struct run *r = arg;
 	if (!release(r))
 		return;
+	r->once_busy = false;
 	if (st == ST_OK)
 		r->claimed = true;
 	if (r->state != RUN_CLAIMING) { /* aborted meanwhile */
-		if (r->claimed) {
-			hold(r);
-			store_release_once(r->client, r->plan->once_key,
-					   released_once, r);
-			r->claimed = false;
-		}
+		if (r->claimed)
+			give_back_once(r);
+		else if (run_settled(r))
+			changed(r);
 		return;
 	}
 	if (st != ST_OK) {
@@ -786,6 +797,8 @@ bool run_gate_answer(struct run *r, const char *typed, struct buf *why)
 	go(r, RUN_EV_GATE_OK);
 	if (r->plan->once_key) {
 		hold(r);
+		r->once_busy = true; /* until the claim's answer: maybe a
+					key to give back */
 		store_claim_once(r->client, r->plan->once_key, r->run_id,
 				 r->rb->name, r->operator_, claimed, r);
 	} else {
@@ -1202,5 +1215,6 @@ const char *run_approver(const struct run *r)
 
 bool run_settled(const struct run *r)
 {
-	return run_state_final(r->state) && (r->settled || !r->writing);
+	return run_state_final(r->state) && (r->settled || !r->writing) &&
+	       !r->once_busy;
 }

@@ -258,6 +258,55 @@ static void test_spawn_streamed_own_group(void **state)
 	buf_free(&streamed[0]);
 }
 
+/* A callback that runs the loop itself, deleting a handle the outer
+ * round has polled: the outer round must neither call it nor touch it
+ * freed (the sanitizer build catches the latter). */
+struct nest {
+	struct loop *l;
+	struct loop_fd *victim;
+	int victim_calls, rounds;
+};
+
+static void nest_victim(struct loop *l, int fd, unsigned ev, void *arg)
+{
+	(void)l, (void)fd, (void)ev;
+	((struct nest *)arg)->victim_calls++;
+}
+
+static void nest_timer_inner(struct loop *l, void *arg)
+{
+	(void)l, (void)arg;
+}
+
+static void nest_timer(struct loop *l, void *arg)
+{
+	struct nest *n = arg;
+	loop_fd_del(n->victim);
+	loop_timer_add(l, 0, nest_timer_inner, n);
+	while (n->rounds < 3 && loop_run_once(l, 10))
+		n->rounds++;
+}
+
+static void test_run_once_nested(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "x", 1), 1); /* readable at once */
+	struct nest n = {.l = loop_new()};
+	n.victim = loop_fd_add(n.l, p[0], LOOP_IN, nest_victim, &n);
+	loop_timer_add(n.l, 0, nest_timer, &n);
+	uint64_t until = loop_now_ms() + 50;
+	assert_true(loop_run_once(n.l, 0)); /* polls the victim, runs the timer */
+	while (loop_now_ms() < until)
+		loop_run_once(n.l, 10);
+	assert_int_equal(n.victim_calls, 0);
+	assert_true(n.rounds > 0);
+	loop_free(n.l);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_spawn_timeout_and_cap),
 		cmocka_unit_test(test_spawn_cancel),
 		cmocka_unit_test(test_spawn_streamed_own_group),
+		cmocka_unit_test(test_run_once_nested),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

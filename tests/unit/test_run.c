@@ -440,7 +440,7 @@ static void test_rejected_and_aborted(void **state)
 			    "aborted");
 	json_decref(rec);
 	run_free(r2);
-	spin_ms(f, 300); /* the key's release */
+	/* settled means the key is back already */
 	struct answer c = {0};
 	store_claim_once(f->admin, "migrate:production:V8__x", "x", "migrate",
 			 "admin", answered, &c);
