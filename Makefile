@@ -144,6 +144,7 @@ bench: all $(BUILD)/bench/logbuf
 	BUILD=$(BUILD) bash bench/kubesim.sh
 	BUILD=$(BUILD) bash bench/client.sh
 	BUILD=$(BUILD) bash bench/model.sh
+	BUILD=$(BUILD) bash bench/runbook.sh
 	BUILD=$(BUILD) bash bench/console.sh
 	$(BUILD)/bench/logbuf
 
