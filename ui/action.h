@@ -58,6 +58,8 @@
 	X(RUN_ABORT, "run-abort", "abort the run (asks first)")              \
 	X(APPROVE, "approve", "approve the run under the cursor")            \
 	X(REJECT, "reject", "reject the run under the cursor, with a reason") \
+	X(AUDIT_SOURCE, "audit-source",                                      \
+	  "switch between the clusters' runs and this machine's log")        \
 	/* look */                                                            \
 	X(THEME_NEXT, "theme-next", "switch to the next theme")
 

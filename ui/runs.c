@@ -12,7 +12,10 @@
  * cluster (namespace RUN_NAMESPACE, opsdeck's label), kept for the rest
  * of the session with no callbacks of its own; views join it (one
  * reflector, one list and watch per cluster however many views look) and
- * turn its objects into struct runs_rec copies when they redraw.
+ * turn its objects into struct runs_rec copies when they redraw. The
+ * local audit log (runbook/audit.h) is folded to one record per run and
+ * turned into the same rows by the same code (rec_new), read when a view
+ * asks: runs_changes tells it when this console's runs wrote to it.
  */
 #include "ui/runs.h"
 
@@ -23,6 +26,7 @@
 #include "base/str.h"
 #include "kube/objects.h"
 #include "model/session.h"
+#include "runbook/audit.h"
 #include "runbook/catalog.h"
 #include "runbook/plan.h"
 #include "runbook/store.h"
@@ -54,6 +58,7 @@ struct runs {
 	struct vec runs;    /* struct runs_run *, oldest first */
 	struct vec watches; /* struct kube_watch * per cluster index, or NULL */
 	struct vec asked;   /* struct kube_client *: whoami asked */
+	uint64_t changes;   /* runs_changes */
 	bool winding;	    /* runs_wind_down is waiting */
 	struct loop_timer *wind_timer;
 };
@@ -126,6 +131,7 @@ static void on_changed(void *arg, struct run *r)
 			    "run %s waits for a second person's approval",
 			    run_id(r));
 	rr->last = st;
+	rr->rs->changes++;
 	touched(rr);
 	if (rr->rs->winding && all_settled(rr->rs))
 		loop_quit(app_loop(rr->rs->app), 0);
@@ -228,6 +234,7 @@ struct runs_run *runs_start(struct runs *rs, const struct runbook *rb,
 	};
 	rr->run = run_start(&o, &engine_ops, rr);
 	vec_push(&rs->runs, rr);
+	rs->changes++;
 	return rr;
 }
 
@@ -285,6 +292,11 @@ struct model_cell *runs_cell(const struct runs_run *rr)
 uint64_t runs_version(const struct runs_run *rr)
 {
 	return rr->version;
+}
+
+uint64_t runs_changes(const struct runs *rs)
+{
+	return rs->changes;
 }
 
 uint64_t runs_output_first(const struct runs_run *rr)
@@ -445,6 +457,59 @@ static json_t *decision_of(const struct kube_watch *w, const char *id,
 	return NULL;
 }
 
+static const char *operator_of(const json_t *rec)
+{
+	const char *s = json_string_value(
+	    json_object_get(json_object_get(rec, "operator"), "username"));
+	return s ? s : "";
+}
+
+static const char *id_of(const json_t *rec)
+{
+	const char *s = json_string_value(json_object_get(rec, "id"));
+	if (!s || !*s)
+		s = json_string_value(json_object_get(rec, "runId"));
+	return s ? s : "";
+}
+
+/* The row of one record (taken), from either source: what the views show
+ * of it, its effective state, the approver (the record's, else the
+ * deciding one's: decision, taken, may be NULL) and whether it is mine. */
+static struct runs_rec *rec_new(struct runs *rs, json_t *rec,
+				const char *cluster, json_t *decision)
+{
+	struct runs_rec *r = xcalloc(1, sizeof *r);
+	r->record = rec;
+	r->cluster = cluster;
+	r->decision = decision;
+	r->id = xstrdup(id_of(rec));
+	r->runbook = jdup(rec, "runbook");
+	r->title = jdup(rec, "title");
+	r->env = jdup(rec, "environment");
+	r->service = jdup(rec, "service");
+	r->tenant = jdup(rec, "tenant");
+	r->operator_ = xstrdup(operator_of(rec));
+	r->started = jdup(rec, "started");
+	r->ended = jdup(rec, "ended");
+	r->message = jdup(rec, "message");
+	r->gate = jdup(rec, "gate");
+	r->started_at = kube_parse_time(r->started);
+	r->state = xstrdup(store_effective_state(rec, app_now(rs->app)));
+	const char *ap = json_string_value(json_object_get(rec, "approver"));
+	if ((!ap || !*ap) && decision)
+		ap = json_string_value(json_object_get(decision, "approver"));
+	r->approver = xstrdup(ap ? ap : "");
+	const struct kube_identity *me = runs_identity(rs, r->cluster);
+	r->mine = me && str_eq(me->username, r->operator_);
+	return r;
+}
+
+static void set(char **field, const char *value)
+{
+	free(*field);
+	*field = xstrdup(value ? value : "");
+}
+
 /* A record from a run ConfigMap; NULL when o is not one. A record that
  * does not parse still makes a row (an auditor must see it exists). */
 static struct runs_rec *rec_of(struct runs *rs, const struct kube_watch *w,
@@ -452,57 +517,26 @@ static struct runs_rec *rec_of(struct runs *rs, const struct kube_watch *w,
 {
 	if (!str_eq(kobj_label(o, STORE_LABEL_KIND), "run"))
 		return NULL;
-	struct runs_rec *r = xcalloc(1, sizeof *r);
-	r->cluster = context_of(rs, w);
 	json_t *rec = store_record_of_obj(o);
+	struct runs_rec *r;
+	if (rec) {
+		r = rec_new(rs, rec, context_of(rs, w),
+			    decision_of(w, id_of(rec), operator_of(rec)));
+	} else {
+		/* what the labels tell */
+		r = rec_new(rs, json_object(), context_of(rs, w), NULL);
+		const char *id = kobj_label(o, STORE_LABEL_RUN);
+		if (!id)
+			id = str_has_prefix(o->name, "run-") ? o->name + 4
+							     : o->name;
+		set(&r->id, id);
+		set(&r->runbook, kobj_label(o, "opsdeck.io/runbook"));
+		set(&r->env, kobj_label(o, "opsdeck.io/environment"));
+		set(&r->state, "unreadable");
+		set(&r->message, "the record in the cluster does not parse");
+	}
 	const char *plan = kobj_cm_data(o, "plan");
 	r->plan = plan ? xstrdup(plan) : NULL;
-	if (!rec) {
-		const char *id = kobj_label(o, STORE_LABEL_RUN);
-		r->id = xstrdup(id				  ? id
-				: str_has_prefix(o->name, "run-") ? o->name + 4
-								  : o->name);
-		const char *rb = kobj_label(o, "opsdeck.io/runbook");
-		const char *env = kobj_label(o, "opsdeck.io/environment");
-		r->runbook = xstrdup(rb ? rb : "");
-		r->env = xstrdup(env ? env : "");
-		r->state = xstrdup("unreadable");
-		r->message =
-		    xstrdup("the record in the cluster does not parse");
-		char **rest[] = {&r->title,	&r->service,  &r->tenant,
-				 &r->operator_, &r->approver, &r->started,
-				 &r->ended,	&r->gate};
-		for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
-			*rest[i] = xstrdup("");
-		r->record = json_object();
-		return r;
-	}
-	r->record = rec;
-	r->id = jdup(rec, "id");
-	if (!*r->id) {
-		free(r->id);
-		r->id = jdup(rec, "runId");
-	}
-	r->runbook = jdup(rec, "runbook");
-	r->title = jdup(rec, "title");
-	r->env = jdup(rec, "environment");
-	r->service = jdup(rec, "service");
-	r->tenant = jdup(rec, "tenant");
-	r->operator_ = jdup(json_object_get(rec, "operator"), "username");
-	r->started = jdup(rec, "started");
-	r->ended = jdup(rec, "ended");
-	r->message = jdup(rec, "message");
-	r->gate = jdup(rec, "gate");
-	r->started_at = kube_parse_time(r->started);
-	r->state = xstrdup(store_effective_state(rec, app_now(rs->app)));
-	r->decision = decision_of(w, r->id, r->operator_);
-	const char *ap = json_string_value(json_object_get(rec, "approver"));
-	if ((!ap || !*ap) && r->decision)
-		ap =
-		    json_string_value(json_object_get(r->decision, "approver"));
-	r->approver = xstrdup(ap ? ap : "");
-	const struct kube_identity *me = runs_identity(rs, r->cluster);
-	r->mine = me && str_eq(me->username, r->operator_);
 	return r;
 }
 
@@ -542,6 +576,46 @@ struct runs_rec *runs_record(struct runs *rs, const struct kube_watch *w,
 	    kube_watch_get(w, RUN_NAMESPACE, buf_str(&name));
 	buf_free(&name);
 	return o ? rec_of(rs, w, o) : NULL;
+}
+
+/* The context a local record names, as the session's string (a view may
+ * keep it after the row is gone); the record's own, valid while the row
+ * is, when the session has no such context (a cluster this repo no
+ * longer names). */
+static const char *local_context(struct runs *rs, const json_t *rec)
+{
+	const char *name = json_string_value(json_object_get(rec, "cluster"));
+	struct session *s = app_session(rs->app);
+	for (size_t i = 0; name && i < session_nclusters(s); i++) {
+		const struct session_cluster *sc = session_cluster(s, i);
+		if (str_eq(sc->context, name))
+			return sc->context;
+	}
+	return name ? name : "";
+}
+
+enum status runs_local(struct runs *rs, struct vec *out, size_t *bad,
+		       struct err *e)
+{
+	json_t *recs = NULL;
+	enum status st = audit_log_latest(NULL, &recs, bad, e);
+	if (st != ST_OK)
+		return st;
+	size_t i;
+	json_t *rec;
+	json_array_foreach(recs, i, rec)
+	{
+		/* a run that reached its approval carries the decision */
+		json_t *d = json_object_get(rec, "approval");
+		struct runs_rec *r =
+		    rec_new(rs, json_incref(rec), local_context(rs, rec),
+			    json_is_object(d) ? json_incref(d) : NULL);
+		r->local = true;
+		vec_push(out, r);
+	}
+	json_decref(recs);
+	vec_sort(out, newest_first);
+	return ST_OK;
 }
 
 enum role runs_state_role(const char *state)

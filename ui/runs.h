@@ -18,7 +18,8 @@
  * and read it back with runs_records. Who I am on each cluster
  * (SelfSubjectReview) is asked once per client; decisions on runs
  * (approve, reject) are made here, so their answers find a home after
- * the view that asked is gone.
+ * the view that asked is gone. This machine's local audit log gives the
+ * same rows (runs_local), for the runs that never reached a cluster.
  */
 #ifndef OPSDECK_UI_RUNS_H
 #define OPSDECK_UI_RUNS_H
@@ -29,6 +30,7 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "base/status.h"
 #include "base/vec.h"
 #include "kube/identity.h"
 #include "kube/reflector.h"
@@ -95,6 +97,13 @@ enum runs_ask runs_asking(const struct runs_run *rr, size_t *step,
 void runs_confirm(struct runs_run *rr, bool proceed, const char *note);
 
 /*
+ * Bumped whenever a run of this console starts or the engine reports a
+ * change of one (its state or a step's; not output lines): the moments
+ * the run's lines in the local audit log are written.
+ */
+uint64_t runs_changes(const struct runs *rs);
+
+/*
  * Quit: abort every active run with reason and keep the loop running
  * until each has settled (its final record written or given up) or
  * max_ms pass. Returns true when all settled.
@@ -110,16 +119,20 @@ bool runs_wind_down(struct runs *rs, const char *reason, uint64_t max_ms);
 void runs_join(struct runs *rs, const struct kube_watch_ops *ops, void *arg,
 	       struct vec *out);
 
-/* One run as the records tell it (copied out of the watches). */
+/* One run as its record tells it (copied out of a watch, or read from
+ * the local log). */
 struct runs_rec {
 	char *id, *runbook, *title, *env, *service, *tenant, *operator_,
 	    *approver, *state, *started, *ended, *message, *gate;
-	const char *cluster; /* the session's context name */
-	char *plan;	     /* data.plan: the plan for people, or NULL */
-	json_t *record;	     /* the whole record */
-	json_t *decision;    /* the deciding approval object, or NULL */
+	/* the session's context name; for a local record the record's
+	 * "cluster" (the session's string when the session has it) */
+	const char *cluster;
+	char *plan;	  /* data.plan: the plan for people, or NULL */
+	json_t *record;	  /* the whole record */
+	json_t *decision; /* the deciding approval object, or NULL */
 	int64_t started_at;
-	bool mine; /* the operator is who I am on that cluster */
+	bool mine;  /* the operator is who I am on that cluster */
+	bool local; /* from this machine's local audit log */
 };
 void runs_rec_free(void *rec);
 
@@ -130,6 +143,17 @@ void runs_records(struct runs *rs, const struct vec *watches, struct vec *out);
 /* The record of one run in one watch, or NULL (free with runs_rec_free). */
 struct runs_rec *runs_record(struct runs *rs, const struct kube_watch *w,
 			     const char *run_id);
+
+/*
+ * The runs this machine's opsdeck logged (runbook/audit.h, the default
+ * path), as struct runs_rec * rows like runs_records' (local set; no
+ * plan, the decision the record carries): the latest line of each run,
+ * newest first, state the effective one. *bad counts the lines that
+ * could not be read. ST_ERR_NOTFOUND when there is no log yet; another
+ * failure (e says why) when it cannot be read. Reads the whole file.
+ */
+enum status runs_local(struct runs *rs, struct vec *out, size_t *bad,
+		       struct err *e);
 
 /* A record state's role: succeeded ok, failed error, waiting warning... */
 enum role runs_state_role(const char *state);

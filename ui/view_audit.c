@@ -9,6 +9,12 @@
  * cluster and the run's message), so |staging, |db-migration, |junior or
  * |failed narrow the list.
  *
+ * L (audit-source) switches the list to this machine's local audit log
+ * (runbook/audit.h) and back: the runs this machine's opsdeck logged,
+ * those that never reached a cluster record included, as the same rows
+ * with the same columns, search and filter. The title says which source
+ * is shown and how many of the log's lines could not be read.
+ *
  * Enter opens a run: one started from this console opens its live run
  * view; any other opens the run-detail view (view_audit_run, below), a
  * pager with every field of its record, each step with its state, times
@@ -17,7 +23,11 @@
  *
  * Data flow: both views join runs.c's shared watch of opsdeck's
  * ConfigMaps on every cluster; a watch event marks the view stale and the
- * next draw rebuilds its rows from the watches.
+ * next draw rebuilds its rows from the watches. The local log is read
+ * (runs_local) when the list switches to it, and again at the next draw
+ * after one of this console's runs wrote to it (runs_changes moved) —
+ * never on a timer, never on a cluster's watch event. A local row's
+ * detail is read from the log once, when it opens.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -41,6 +51,13 @@ struct audit_view {
 	struct loop_timer *tick; /* states and ages age without events */
 	struct vec recs;	 /* struct runs_rec *, newest first */
 	int rb_w, env_w, svc_w, op_w, ap_w, st_w;
+	/* the source: the clusters, or (local) this machine's log */
+	bool local;
+	bool switched;	    /* the rows changed source: read, refilter */
+	uint64_t seen;	    /* runs_changes when the log was read */
+	enum status log_st; /* how reading it went: OK, NOTFOUND, or... */
+	struct err log_err; /* ...why it could not be read */
+	size_t bad;	    /* its lines that could not be read */
 };
 
 static struct audit_view *au(struct view *v)
@@ -155,10 +172,28 @@ static int cap_w(const char *s, int w, int cap)
 	return n > w ? n : w;
 }
 
+/* The rows from this machine's log, read now. */
+static void read_local(struct view *v)
+{
+	struct audit_view *p = au(v);
+	struct runs *rs = app_runs(v->app);
+	p->bad = 0;
+	err_clear(&p->log_err);
+	p->log_st = runs_local(rs, &p->recs, &p->bad, &p->log_err);
+}
+
 static void rebuild(struct view *v)
 {
 	struct audit_view *p = au(v);
+	uint64_t changes = runs_changes(app_runs(v->app));
 	p->stale = false;
+	if (p->local) {
+		/* the log is read again only when it was written to; seen
+		 * first, as what follows looks at the lines (fresh) */
+		if (!p->switched && p->seen == changes)
+			return;
+		p->seen = changes;
+	}
 	/* keep the cursor on its run */
 	size_t i;
 	char *keep = NULL;
@@ -166,9 +201,11 @@ static void rebuild(struct view *v)
 		const struct runs_rec *r = p->recs.items[i];
 		keep = str_printf("%s/%s", r->cluster, r->id);
 	}
-	size_t was = p->recs.len;
 	vec_free(&p->recs, runs_rec_free);
-	runs_records(app_runs(v->app), &p->watches, &p->recs);
+	if (p->local)
+		read_local(v);
+	else
+		runs_records(app_runs(v->app), &p->watches, &p->recs);
 	p->rb_w = 7;
 	p->env_w = 11;
 	p->svc_w = 7;
@@ -187,8 +224,9 @@ static void rebuild(struct view *v)
 		p->st_w = cap_w(r->state, p->st_w, 16);
 		buf_free(&b);
 	}
-	if (p->recs.len != was)
-		view_refilter(v);
+	/* the rows are new (a state may have changed under the filter) */
+	view_refilter(v);
+	bool found = false;
 	if (keep) {
 		for (size_t k = 0; k < p->recs.len; k++) {
 			const struct runs_rec *r = p->recs.items[k];
@@ -197,11 +235,24 @@ static void rebuild(struct view *v)
 			free(key);
 			if (same) {
 				view_select(v, k);
+				found = true;
 				break;
 			}
 		}
 		free(keep);
 	}
+	if (p->switched && !found)
+		v->cursor = v->top = 0;
+	p->switched = false;
+}
+
+/* Rebuild the rows when they may have changed: a watch event or the tick
+ * (stale), or, on the local log, a run of this console that wrote to it. */
+static void fresh(struct view *v)
+{
+	struct audit_view *p = au(v);
+	if (p->stale || (p->local && p->seen != runs_changes(app_runs(v->app))))
+		rebuild(v);
 }
 
 /* The rows; with none, one line that says so once every cluster has
@@ -209,15 +260,20 @@ static void rebuild(struct view *v)
 static size_t audit_lines(struct view *v)
 {
 	struct audit_view *p = au(v);
-	if (p->stale)
-		rebuild(v);
+	fresh(v);
 	if (!p->recs.len)
-		return all_synced(&p->watches) ? 1 : 0;
+		return p->local || all_synced(&p->watches) ? 1 : 0;
 	return p->recs.len;
 }
 
 static const char *empty_note(struct audit_view *p)
 {
+	if (p->local)
+		return p->log_st == ST_ERR_NOTFOUND
+			   ? "no runs recorded on this machine yet"
+		       : p->log_st != ST_OK
+			   ? "this machine's log cannot be read (above)"
+			   : "no run in this machine's log";
 	return p->watches.len ? "no run is recorded on any cluster"
 			      : "no cluster to look at";
 }
@@ -267,9 +323,16 @@ static void lay(struct audit_view *p, int w, struct acols *c, bool *shortly)
 static int audit_head(struct view *v, int y, int w, int h)
 {
 	struct audit_view *p = au(v);
-	if (p->stale)
-		rebuild(v);
-	int used = watch_rows(v, &p->watches, y, w, h / 3);
+	fresh(v);
+	int used = 0;
+	if (!p->local) {
+		used = watch_rows(v, &p->watches, y, w, h / 3);
+	} else if (p->log_st != ST_OK && p->log_st != ST_ERR_NOTFOUND &&
+		   h > 3) {
+		draw_fill(y, 0, w, ROLE_NORMAL);
+		draw_str(y, 1, w - 1, ROLE_ERROR, p->log_err.msg);
+		used = 1;
+	}
 	if (h - used < 3)
 		return used;
 	if (!p->recs.len)
@@ -338,17 +401,27 @@ static void audit_text(struct view *v, size_t i, struct buf *out)
 	when(r->started_at, false, out);
 }
 
+static void push_local_run(struct app *a, const struct view_target *t);
+
 static unsigned audit_request(struct view *v, enum action a)
 {
 	struct audit_view *p = au(v);
 	size_t i;
+	if (a == ACT_AUDIT_SOURCE) {
+		p->local = !p->local;
+		p->switched = p->stale = true;
+		return VIEW_HANDLED;
+	}
 	if (a != ACT_ENTER)
 		return VIEW_UNHANDLED;
 	if (!view_current(v, &i) || i >= p->recs.len)
 		return VIEW_HANDLED;
 	const struct runs_rec *r = p->recs.items[i];
 	struct runs_run *rr = runs_find(app_runs(v->app), r->id);
-	struct view_target t = {.run_id = r->id, .cluster = r->cluster};
+	/* a local row's cluster string may live in its record: the detail
+	 * of a local row reads the log again and needs no cluster */
+	struct view_target t = {.run_id = r->id,
+				.cluster = r->local ? NULL : r->cluster};
 	if (rr) {
 		t.cell = runs_cell(rr);
 		t.env = runs_env(rr);
@@ -356,7 +429,12 @@ static unsigned audit_request(struct view *v, enum action a)
 		struct model *m = app_model(v->app);
 		t.env = m ? model_env(m, r->env) : NULL;
 	}
-	app_push(v->app, rr ? &view_run : &view_audit_run, &t);
+	if (rr)
+		app_push(v->app, &view_run, &t);
+	else if (r->local)
+		push_local_run(v->app, &t);
+	else
+		app_push(v->app, &view_audit_run, &t);
 	return VIEW_HANDLED;
 }
 
@@ -401,10 +479,17 @@ static void audit_close(struct view *v)
 static void audit_title(struct view *v, struct buf *out)
 {
 	struct audit_view *p = au(v);
-	if (p->stale)
-		rebuild(v);
-	buf_printf(out, "audit (%zu runs on %zu clusters)", p->recs.len,
-		   p->watches.len);
+	fresh(v);
+	if (!p->local) {
+		buf_printf(out, "audit (%zu runs on %zu clusters)", p->recs.len,
+			   p->watches.len);
+		return;
+	}
+	buf_printf(out, "audit (%zu runs in this machine's log", p->recs.len);
+	if (p->bad)
+		buf_printf(out, "; %zu line%s could not be read", p->bad,
+			   p->bad == 1 ? "" : "s");
+	buf_puts(out, ")");
 }
 
 static const struct model_env *audit_focus(struct view *v)
@@ -452,6 +537,7 @@ struct dline {
 struct detail_view {
 	struct vec watches;
 	bool stale;
+	bool local; /* the record is read from this machine's log */
 	const char *cluster;
 	char *env;	  /* the record's, for the production mark */
 	struct vec lines; /* struct dline * */
@@ -643,7 +729,10 @@ static void detail_build(struct view *v, const struct runs_rec *rec)
 	put(p, ROLE_NORMAL, "%s", "");
 	put(p, ROLE_TITLE, "PLAN (as its operator saw it)");
 	put_block(p, ROLE_NORMAL, "  ",
-		  rec->plan ? rec->plan : "(no plan text in the record)");
+		  rec->plan    ? rec->plan
+		  : rec->local ? "(the local log keeps no plan text; the "
+				 "steps above are the plan's)"
+			       : "(no plan text in the record)");
 	buf_free(&b);
 }
 
@@ -673,6 +762,29 @@ static void detail_failed(void *arg, const char *message)
 static const struct kube_watch_ops detail_ops = {detail_seen, detail_touch,
 						 detail_failed};
 
+/* The run's row in this machine's log (NULL: said why in p). */
+static struct runs_rec *local_record(struct view *v)
+{
+	struct detail_view *p = dv(v);
+	struct vec recs = VEC_INIT;
+	size_t bad = 0;
+	struct err e = {0};
+	struct runs_rec *rec = NULL;
+	enum status st = runs_local(app_runs(v->app), &recs, &bad, &e);
+	for (size_t i = 0; i < recs.len && !rec; i++) {
+		struct runs_rec *r = recs.items[i];
+		if (str_eq(r->id, v->t.run_id))
+			rec = vec_remove(&recs, i);
+	}
+	vec_free(&recs, runs_rec_free);
+	if (!rec && st != ST_OK && st != ST_ERR_NOTFOUND)
+		put(p, ROLE_ERROR, "%s", e.msg);
+	else if (!rec)
+		put(p, ROLE_DIM, "run %s: not in this machine's log",
+		    v->t.run_id);
+	return rec;
+}
+
 static void detail_rebuild(struct view *v)
 {
 	struct detail_view *p = dv(v);
@@ -681,6 +793,8 @@ static void detail_rebuild(struct view *v)
 	vec_free(&p->lines, dline_free);
 	struct runs_rec *rec = NULL;
 	struct session *s = app_session(v->app);
+	if (p->local)
+		rec = local_record(v);
 	for (size_t i = 0; i < p->watches.len && !rec; i++) {
 		const struct kube_watch *w = p->watches.items[i];
 		if (w && str_eq(session_cluster(s, i)->context, p->cluster))
@@ -688,7 +802,7 @@ static void detail_rebuild(struct view *v)
 	}
 	if (rec)
 		detail_build(v, rec);
-	else
+	else if (!p->local)
 		put(p, ROLE_DIM, "run %s: no record of it on %s (yet)",
 		    v->t.run_id, p->cluster);
 	runs_rec_free(rec);
@@ -722,7 +836,10 @@ static void detail_close(struct view *v)
 
 static void detail_title(struct view *v, struct buf *out)
 {
-	buf_printf(out, "run %s on %s", v->t.run_id, v->t.cluster);
+	if (dv(v)->local)
+		buf_printf(out, "run %s in this machine's log", v->t.run_id);
+	else
+		buf_printf(out, "run %s on %s", v->t.run_id, v->t.cluster);
 }
 
 static size_t detail_lines(struct view *v)
@@ -766,3 +883,38 @@ const struct view_ops view_audit_run = {
     .changed = view_changed_live_only,
     .pager = true,
 };
+
+/* A local row's record: the same pager, read once from this machine's
+ * log when it opens (no watch: the log has no events to tell). */
+static bool local_detail_open(struct view *v)
+{
+	if (!v->t.run_id) {
+		app_message(v->app, ROLE_MESSAGE,
+			    "run detail: open a run from the audit view");
+		return false;
+	}
+	struct detail_view *p = xcalloc(1, sizeof *p);
+	v->p = p;
+	p->local = true;
+	p->stale = true;
+	return true;
+}
+
+static const struct view_ops view_audit_local_run = {
+    .name = "run-detail",
+    .keys = KEYCTX_AUDIT,
+    .open = local_detail_open,
+    .close = detail_close,
+    .title = detail_title,
+    .lines = detail_lines,
+    .line = detail_line,
+    .text = detail_text,
+    .focus = detail_focus,
+    .changed = view_changed_live_only,
+    .pager = true,
+};
+
+static void push_local_run(struct app *a, const struct view_target *t)
+{
+	app_push(a, &view_audit_local_run, t);
+}

@@ -88,34 +88,23 @@ static bool wanted(const struct opts *o, const json_t *rec, int64_t now,
 	return true;
 }
 
-static void local_line(void *arg, const char *event, const json_t *record)
-{
-	(void)event;
-	json_t *by_id = arg;
-	/* The latest line of a run holds its latest state. */
-	json_object_set(by_id, s(record, "id"), (json_t *)record);
-}
-
 static int local_records(json_t **out)
 {
-	json_t *by_id = json_object();
 	size_t bad = 0;
 	struct err e = {0};
-	enum status st = audit_log_read(NULL, local_line, by_id, &bad, &e);
-	if (st != ST_OK && st != ST_ERR_NOTFOUND) {
+	enum status st = audit_log_latest(NULL, out, &bad, &e);
+	if (st == ST_ERR_NOTFOUND) { /* no run on this machine yet */
+		*out = json_array();
+		return CLI_OK;
+	}
+	if (st != ST_OK) {
 		fprintf(stderr, "opsdeck audit: %s\n", e.msg);
-		json_decref(by_id);
 		return CLI_UNREACHABLE;
 	}
 	if (bad)
 		fprintf(stderr, "opsdeck audit: %zu unreadable line%s in the "
 				"local log skipped\n",
 			bad, bad == 1 ? "" : "s");
-	*out = json_array();
-	const char *k;
-	json_t *v;
-	json_object_foreach(by_id, k, v) json_array_insert(*out, 0, v);
-	json_decref(by_id);
 	return CLI_OK;
 }
 

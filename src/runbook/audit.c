@@ -2,7 +2,9 @@
  * The local audit log (audit.h): one JSON line per record change, appended
  * with O_APPEND and fsync'ed before returning. The file is opened for each
  * line, so nothing is held open across a run and a crash between lines
- * loses nothing already written.
+ * loses nothing already written. Readers (opsdeck audit --local, the
+ * console's audit view) fold it to the latest record of each run
+ * (audit_log_latest); a line that cannot be read is counted, never fatal.
  */
 #include "runbook/audit.h"
 
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/mem.h"
+#include "base/vec.h"
 #include "kube/objects.h"
 
 void audit_log_default_path(struct buf *out)
@@ -99,6 +102,23 @@ out:
 	return st;
 }
 
+/* One line of the log (without its newline): its record to fn, or one
+ * more unreadable line. */
+static void read_line(const char *line, size_t len,
+		      void (*fn)(void *arg, const char *event,
+				 const json_t *record),
+		      void *arg, size_t *bad)
+{
+	json_t *j = json_loadb(line, len, 0, NULL);
+	json_t *rec = json_object_get(j, "record");
+	const char *ev = json_string_value(json_object_get(j, "event"));
+	if (json_is_object(rec) && ev)
+		fn(arg, ev, rec);
+	else
+		(*bad)++;
+	json_decref(j);
+}
+
 enum status audit_log_read(const char *path,
 			   void (*fn)(void *arg, const char *event,
 				      const json_t *record),
@@ -119,21 +139,97 @@ enum status audit_log_read(const char *path,
 		buf_free(&def);
 		return st;
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		json_t *j = json_loadb(line, (size_t)n, 0, NULL);
-		json_t *rec = json_object_get(j, "record");
-		const char *ev = json_string_value(json_object_get(j, "event"));
-		if (json_is_object(rec) && ev)
-			fn(arg, ev, rec);
-		else
-			(*bad)++;
-		json_decref(j);
+	/* Lines are cut out of blocks by hand rather than with getline, so
+	 * that a line without end (a corrupt or hostile file) is skipped
+	 * once it passes AUDIT_LINE_MAX instead of filling the memory. */
+	enum { BLOCK = 1 << 16 };
+	char *block = xmalloc(BLOCK);
+	struct buf line = BUF_INIT;
+	bool over = false, partial = false;
+	size_t n;
+	while ((n = fread(block, 1, BLOCK, f)) > 0) {
+		for (size_t off = 0; off < n;) {
+			const char *nl = memchr(block + off, '\n', n - off);
+			size_t take =
+			    nl ? (size_t)(nl - (block + off)) : n - off;
+			if (!over && line.len + take > AUDIT_LINE_MAX) {
+				over = true;
+				buf_clear(&line);
+			}
+			if (!over)
+				buf_append(&line, block + off, take);
+			off += take;
+			partial = true;
+			if (!nl)
+				continue;
+			off++;
+			if (over)
+				(*bad)++;
+			else
+				read_line(line.data ? line.data : "", line.len,
+					  fn, arg, bad);
+			buf_clear(&line);
+			over = partial = false;
+		}
 	}
-	free(line);
+	enum status st = ST_OK;
+	if (ferror(f))
+		st = err_set(e, ST_ERR_IO, "audit log %s: %s", path,
+			     strerror(errno));
+	else if (over)
+		(*bad)++;
+	else if (partial) /* a last line without its newline */
+		read_line(line.data ? line.data : "", line.len, fn, arg, bad);
+	buf_free(&line);
+	free(block);
 	fclose(f);
 	buf_free(&def);
+	return st;
+}
+
+struct fold {
+	json_t *by_id; /* run id -> its latest record */
+	size_t bad;    /* records without an id */
+};
+
+static void fold_line(void *arg, const char *event, const json_t *record)
+{
+	(void)event;
+	struct fold *fd = arg;
+	const char *id = json_string_value(json_object_get(record, "id"));
+	if (id && *id)
+		json_object_set(fd->by_id, id, (json_t *)record);
+	else
+		fd->bad++;
+}
+
+static int newest_first(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	return strcmp(y, x);
+}
+
+enum status audit_log_latest(const char *path, json_t **out, size_t *bad,
+			     struct err *e)
+{
+	struct fold fd = {json_object(), 0};
+	*out = NULL;
+	enum status st = audit_log_read(path, fold_line, &fd, bad, e);
+	*bad += fd.bad;
+	if (st != ST_OK) {
+		json_decref(fd.by_id);
+		return st;
+	}
+	struct vec ids = VEC_INIT;
+	const char *k;
+	json_t *v;
+	json_object_foreach(fd.by_id, k, v) vec_push(&ids, (void *)k);
+	vec_sort(&ids, newest_first);
+	*out = json_array();
+	for (size_t i = 0; i < ids.len; i++)
+		json_array_append(*out,
+				  json_object_get(fd.by_id, ids.items[i]));
+	vec_free(&ids, NULL);
+	json_decref(fd.by_id);
 	return ST_OK;
 }

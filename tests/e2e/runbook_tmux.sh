@@ -5,7 +5,8 @@
 # send-keys`, the screen read with `tmux capture-pane`. Every wait polls
 # the pane with a timeout and prints the pane when it gives up.
 #
-#  1. the console opens on the fleet;
+#  1. the console opens on the fleet; U and L: no run is logged on this
+#     machine yet, which the audit view says without an error;
 #  2. payments-api in staging (Right, Enter) -> r: the runbooks that apply
 #     there, restart-service among them with its gate;
 #  3. Enter on restart-service: the run view with its plan and the gate
@@ -21,7 +22,19 @@
 #     template has a new restartedAt annotation, `kubectl get events`
 #     shows opsdeck's events naming the run, the run record is in the
 #     opsdeck namespace, and the local audit log (0600) has it;
-#  7. Q ends the console with status 0.
+#  7. L in the audit view: this machine's log instead of the clusters. A
+#     run only the log knows (junior's restart in production from the
+#     command line, refused up front by policy.yaml, so no cluster has a
+#     record of it) is absent from the clusters' list and present in the
+#     log's, refused; with lines that cannot be read appended, the title
+#     counts them; a record with control bytes in its runbook name has
+#     them drawn as text; the filter and Enter (its record, read from the
+#     log) work there; L goes back;
+#  8. while the log is shown, it follows this console's own runs: a
+#     production restart waits for a second person, and once someone else
+#     approves it (`opsdeck approve`), its row moves on to succeeded,
+#     with the approver, without a key pressed;
+#  9. Q ends the console with status 0.
 # The tmux server has its own socket (-L) and is killed on exit.
 . "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null || { echo "tmux is not installed"; exit 1; }
@@ -62,6 +75,7 @@ show_pane() {
 	tm capture-pane -p -t rb 2>&1 | sed -e 's/^/    |/'
 }
 pane_has() { pane | grep -Eq -- "$1"; }
+pane_lacks() { ! pane_has "$1"; }
 last_row() { pane | sed -n "${H}p"; }
 last_row_has() { last_row | grep -Eq -- "$1"; }
 
@@ -101,6 +115,9 @@ text() { tm send-keys -t rb -l "$1"; }
 
 note "starting the FinPay clusters"
 finpay_start || bail "the FinPay example did not start"
+# finpay_start sets its own EXIT trap (production's kubesim, then
+# ks_cleanup): ours does both and also ends the tmux server
+trap rb_cleanup EXIT
 STARTED=$(date +%s)
 # restart-service must be in the repo (runbooks/ at the tracked commit)
 "$OPSDECK" runbook list --repo "$REPO" --env staging 2>&1 | grep -q '^restart-service ' ||
@@ -123,6 +140,18 @@ tm -f "$T/tmux.conf" new-session -d -s rb -x 120 -y $H \
 	bail "tmux did not start"
 expect_pane "the console opens the fleet" '^ payments-api +●' 30 || bail "no fleet"
 expect_pane "both clusters are connected" '● finpay-dev as admin +● finpay-prod as admin' 20
+# Nothing has run on this machine yet: the audit view's L says so.
+keys U
+expect_pane "U opens the audit view" '^ opsdeck › audit \(0 runs on 2 clusters\)' || bail "no audit view"
+keys ?
+expect_pane "its help lists L, from the keymap" "^ L +audit-source +switch between the clusters' runs and this machine's log"
+keys Escape
+keys L
+expect_pane "L: no log on this machine yet is said as such, not as an error" \
+	"^ opsdeck › audit \(0 runs in this machine's log\)"
+expect_pane "in the list" '^ +no runs recorded on this machine yet'
+keys L Escape
+expect_pane "L and Esc: back on the fleet" '^ payments-api +●' || bail "not back on the fleet"
 
 # ---- 2. the cell, and its runbooks -------------------------------------------------
 
@@ -235,7 +264,126 @@ else
 fi
 expect_eq "the local audit log is 0600" "$(stat -c %a "$log" 2>/dev/null)" 600
 
-# ---- 7. Q ---------------------------------------------------------------------------------
+# ---- 7. this machine's log --------------------------------------------------------------
+
+note "this machine's log"
+# kubeconfig_as USER: a kubeconfig whose contexts finpay-dev and
+# finpay-prod hold USER's credentials
+kubeconfig_as() {
+	kubectl config view --flatten >"$T/kubeconfig-$1" &&
+		kubectl config set-context finpay-dev --user "finpay-dev-$1" \
+			--kubeconfig "$T/kubeconfig-$1" >/dev/null &&
+		kubectl config set-context finpay-prod --user "finpay-prod-$1" \
+			--kubeconfig "$T/kubeconfig-$1" >/dev/null
+}
+kubeconfig_as junior && kubeconfig_as approver || bail "cannot write the users' kubeconfigs"
+# A run only this machine knows: junior's restart in production, refused
+# up front by policy.yaml, from the command line on this machine (same
+# XDG_STATE_HOME): nothing reaches a cluster, the local log has it.
+KUBECONFIG="$T/kubeconfig-junior" timeout 60 "$OPSDECK" runbook run restart-service \
+	--env production --service payments-api --yes --repo "$REPO" >"$T/junior.out" 2>&1
+expect_eq "junior's restart in production is refused (exit 1)" $? 1
+REFUSED_ID=$(json_tsv lines record.id record.operator.username record.state <"$log" |
+	awk -F'\t' '$2 == "junior" && $3 == "refused" { id = $1 } END { print id }')
+expect_match "the local log has it, refused" "$REFUSED_ID" '^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$'
+expect_eq "no cluster has a record of it" \
+	"$(kubectl get cm -n opsdeck --context finpay-prod --no-headers 2>/dev/null | grep -c "$REFUSED_ID")" 0
+# Lines that cannot be read (not JSON; a half-written one), and a record
+# whose runbook name carries terminal control sequences.
+now_t=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+HOSTILE_ID="$(date -u +%Y%m%d-%H%M%S)-000fff"
+{
+	echo 'not a line of the audit log'
+	printf '{"time":"%s","event":"finished","record":{"id":"%s","runbook":"evil\\u001b[7mname\\u0007","environment":"staging","cluster":"finpay-dev","service":"payments-api","operator":{"username":"mallory"},"state":"failed","message":"\\u001b[2J","started":"%s"}}\n' \
+		"$now_t" "$HOSTILE_ID" "$now_t"
+	printf '{"time":"%s","event":"fin\n' "$now_t"
+} >>"$log"
+
+text "|"
+keys Enter
+expect_pane "an empty filter shows the clusters' runs again" "$RUN_ID +restart-service +staging"
+expect_no_match "the run only the log knows is not in the clusters' list" "$(pane)" "$REFUSED_ID"
+keys L
+expect_pane "L shows this machine's log: the title says so and counts the lines it could not read" \
+	"^ opsdeck › audit \([0-9]+ runs in this machine's log; 2 lines could not be read\)" ||
+	bail "no local audit list"
+expect_pane "the refused run is there: restart-service, production, junior, refused" \
+	"$REFUSED_ID +restart-service +production +payments-api +junior +- +refused "
+expect_pane "and this console's run, as the log's last line of it has it" \
+	"$RUN_ID +restart-service +staging +payments-api +admin +- +succeeded "
+expect_pane "control bytes from the log are drawn as text" \
+	"$HOSTILE_ID +evil\^\[\[7mname\^G +staging"
+text "|junior"
+keys Enter
+if wait_until 10 pane_lacks "$RUN_ID"; then
+	pass "the filter works on the log's rows: |junior hides admin's run"
+else
+	fail "|junior did not hide $RUN_ID in the log's list"
+	show_pane
+fi
+expect_pane "and keeps junior's" "$REFUSED_ID +restart-service"
+keys g Enter
+expect_pane "Enter opens its record, read from the log" \
+	"^ opsdeck › run $REFUSED_ID in this machine's log" || bail "no record from the log"
+expect_pane "its state" '^ state +refused'
+expect_pane "why" '^ message +policy.yaml: junior may run restart-service only in development, staging \(rule "juniors-outside-production'
+expect_pane "who" '^ operator +junior \(groups developers'
+expect_pane "each step, skipped" '^ +1\. restart +rollout-restart +skipped'
+keys G
+expect_pane "and that the log keeps no plan" "the local log keeps no plan text"
+keys Escape
+expect_pane "Esc goes back to the log's list" "^ opsdeck › audit \([0-9]+ runs in this machine's log"
+text "|"
+keys Enter
+keys L
+expect_pane "L again: the clusters' runs" '^ opsdeck › audit \([0-9]+ runs on 2 clusters\)'
+expect_pane "with this console's run" "$RUN_ID +restart-service +staging +payments-api +admin "
+if wait_until 10 pane_lacks "$REFUSED_ID"; then
+	pass "and without the run only the log knows"
+else
+	fail "$REFUSED_ID is in the clusters' list"
+	show_pane
+fi
+
+# ---- 8. the log follows this console's runs ------------------------------------------------
+
+note "a production restart, watched in the log"
+keys :
+text "runbooks payments-api production"
+keys Enter
+expect_pane ":runbooks opens the runbooks of payments-api in production" \
+	'^ opsdeck › runbooks · payments-api · production' || bail "no runbooks view"
+# rows in production wear its mark (▲)
+expect_pane "restart-service needs a second person there" '^(▲)? +restart-service +cell +second-person '
+first=$(pane | grep -nE '^ +RUNBOOK +SCOPE +GATE' | head -1 | cut -d: -f1)
+target=$(pane | grep -nE '^(▲)? +restart-service +cell ' | head -1 | cut -d: -f1)
+[ -n "$first" ] && [ -n "$target" ] || bail "cannot find restart-service's row"
+for _ in $(seq $((target - first - 1))); do keys Down; done
+keys Enter
+expect_pane "Enter starts the run" '^ opsdeck › run · restart-service · production · payments-api' ||
+	bail "no run view"
+expect_prompt "the gate asks" "Run it\? \(y/n\)|Type the environment's name" 20 || bail "no gate question"
+if last_row_has "Type the environment's name"; then
+	text "production"
+else
+	text "y"
+fi
+keys Enter
+expect_pane "the run waits for a second person" 'WAITING' 30 || bail "the run does not wait for approval"
+PROD_ID=$(pane | sed -n 's/.* run \([0-9]\{8\}-[0-9]\{6\}-[0-9a-f]\{6\}\) *$/\1/p' | head -1)
+expect_match "the header names the run" "$PROD_ID" '^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$'
+keys U
+expect_pane "U opens the audit view" '^ opsdeck › audit \([0-9]+ runs on 2 clusters\)'
+keys L
+expect_pane "in the log, the run waits for approval" \
+	"$PROD_ID +restart-service +production +payments-api +admin +- +waiting-approval "
+check "approver approves it from the command line" \
+	env KUBECONFIG="$T/kubeconfig-approver" timeout 60 "$OPSDECK" approve "$PROD_ID" --repo "$REPO"
+expect_pane "with no key pressed, the log's list follows the run to its end" \
+	"$PROD_ID +restart-service +production +payments-api +admin +approver +succeeded " 120
+expect_pane "still the log's list" "^ opsdeck › audit \([0-9]+ runs in this machine's log; 2 lines could not be read\)"
+
+# ---- 9. Q ---------------------------------------------------------------------------------
 
 keys Q
 if wait_until 10 test -s "$T/console.rc"; then
