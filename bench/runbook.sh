@@ -16,7 +16,7 @@
 #     on the empty namespace opsdeck (`health-empty`).
 #  2. restart-service on the FinPay demo (tests/e2e/lib.sh's finpay_start:
 #     the generated repo and both kubesim clusters), as junior:
-#       opsdeck runbook run restart-service --env staging --service payments-api --yes
+#       opsdeck runbook run restart-service --env staging --service payments-api --var reason=bench --yes
 #     against
 #       kubectl rollout restart deployment/payments-api -n payments-stg
 #       kubectl rollout status deployment/payments-api -n payments-stg --timeout=120s
@@ -241,7 +241,7 @@ settled() {
 for _ in $(seq "$RUNS"); do
 	wait_until 60 settled || { echo "payments-api did not settle" >&2; exit 1; }
 	timed_run "$T/rs-o" "$T/rs-phases" "$OPSDECK" runbook run restart-service --env staging --service payments-api \
-		--yes --repo "$REPO"
+		--var reason=bench --yes --repo "$REPO"
 	grep -q '^run .*: succeeded: ' "$T/stdout" || { cat "$T/stdout" >&2; exit 1; }
 	wait_until 60 settled || { echo "payments-api did not settle" >&2; exit 1; }
 	timed "$T/rs-restart" kubectl rollout restart "${D[@]}"

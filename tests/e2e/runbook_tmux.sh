@@ -9,10 +9,12 @@
 #     machine yet, which the audit view says without an error;
 #  2. payments-api in staging (Right, Enter) -> r: the runbooks that apply
 #     there, restart-service among them with its gate;
-#  3. Enter on restart-service: the run view with its plan and the gate
-#     question (restart-service has no variables; staging asks y/n, or the
-#     environment's name when the repo still has a confirm gate there); a
-#     wrong answer is said and asked again, then the right one;
+#  3. Enter on restart-service: its variable (reason) is asked on the
+#     prompt with its help; an empty answer is said and asked again; then
+#     the run view with its plan (the reason among the values) and the gate
+#     question (staging asks y/n, or the environment's name when the repo
+#     has a confirm gate there); a wrong answer is said and asked again,
+#     then the right one;
 #  4. the live progress: the steps turn from pending to succeeded, the run
 #     to SUCCEEDED;
 #  5. U: the audit view shows the run (id, restart-service, staging,
@@ -30,11 +32,15 @@
 #     counts them; a record with control bytes in its runbook name has
 #     them drawn as text; the filter and Enter (its record, read from the
 #     log) work there; L goes back;
-#  8. while the log is shown, it follows this console's own runs: a
-#     production restart waits for a second person, and once someone else
-#     approves it (`opsdeck approve`), its row moves on to succeeded,
-#     with the approver, without a key pressed;
-#  9. Q ends the console with status 0.
+#  8. a production restart (Up recalls the reason given before) waits for
+#     a second person; in the operator's approvals view (A) it is marked as
+#     theirs and a refuses to approve it;
+#  9. the approver, in a second console with their own kubeconfig and XDG
+#     folders: A lists the run, Enter unfolds its plan, a and "yes"
+#     approve it; meanwhile the operator's audit view, showing the local
+#     log, follows the run to succeeded with the approver, without a key
+#     pressed;
+# 10. Q ends the console with status 0.
 # The tmux server has its own socket (-L) and is killed on exit.
 . "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null || { echo "tmux is not installed"; exit 1; }
@@ -69,10 +75,12 @@ note() { echo "# $* (at ${SECONDS}s)"; }
 
 # ---- reading and waiting for the screen ---------------------------------------
 
-pane() { tm capture-pane -p -t rb; }
+# PANE: the console being driven (rb, the operator's; ap, the approver's)
+PANE=rb
+pane() { tm capture-pane -p -t "$PANE"; }
 show_pane() {
-	echo "    --- the pane ---"
-	tm capture-pane -p -t rb 2>&1 | sed -e 's/^/    |/'
+	echo "    --- the pane ($PANE) ---"
+	tm capture-pane -p -t "$PANE" 2>&1 | sed -e 's/^/    |/'
 }
 pane_has() { pane | grep -Eq -- "$1"; }
 pane_lacks() { ! pane_has "$1"; }
@@ -108,8 +116,8 @@ bail() {
 	exit 1
 }
 
-keys() { tm send-keys -t rb "$@"; }
-text() { tm send-keys -t rb -l "$1"; }
+keys() { tm send-keys -t "$PANE" "$@"; }
+text() { tm send-keys -t "$PANE" -l "$1"; }
 
 # ---- the clusters and the repo -------------------------------------------------
 
@@ -175,9 +183,18 @@ for _ in $(seq $((target - first - 1))); do keys Down; done
 
 note "restart-service"
 keys Enter
+expect_prompt "Enter asks for the runbook's variable on the prompt" '^ ?Why restart it:( |$)' ||
+	bail "no prompt for the reason"
+expect_pane "with its help above" 'recorded with the run, e.g. "INC-4711 stale database connections"'
+keys Enter
+expect_pane "an empty answer is said and asked again" 'reason: the value is empty \(a value is required\)'
+expect_prompt "the same question again" '^ ?Why restart it:( |$)'
+text "INC-4711 stale connections"
+keys Enter
 expect_pane "Enter starts the run: the run view opens" \
 	'^ opsdeck › run · restart-service · staging · payments-api' || bail "no run view"
 expect_pane "the run view shows the plan" '^ +runbook +restart-service' 15
+expect_pane "with the reason among its values" '^ +reason = INC-4711 stale connections$' 
 expect_pane "and the steps, pending" '○ restart +pending +rollout-restart deployment/payments-api in payments-stg'
 RUN_ID=$(pane | sed -n 's/.* run \([0-9]\{8\}-[0-9]\{6\}-[0-9a-f]\{6\}\) *$/\1/p' | head -1)
 expect_match "the header names the run" "$RUN_ID" '^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$'
@@ -281,7 +298,8 @@ kubeconfig_as junior && kubeconfig_as approver || bail "cannot write the users' 
 # up front by policy.yaml, from the command line on this machine (same
 # XDG_STATE_HOME): nothing reaches a cluster, the local log has it.
 KUBECONFIG="$T/kubeconfig-junior" timeout 60 "$OPSDECK" runbook run restart-service \
-	--env production --service payments-api --yes --repo "$REPO" >"$T/junior.out" 2>&1
+	--env production --service payments-api --var "reason=INC-4711" --yes --repo "$REPO" \
+	>"$T/junior.out" 2>&1
 expect_eq "junior's restart in production is refused (exit 1)" $? 1
 REFUSED_ID=$(json_tsv lines record.id record.operator.username record.state <"$log" |
 	awk -F'\t' '$2 == "junior" && $3 == "refused" { id = $1 } END { print id }')
@@ -360,6 +378,11 @@ target=$(pane | grep -nE '^(▲)? +restart-service +cell ' | head -1 | cut -d: -
 [ -n "$first" ] && [ -n "$target" ] || bail "cannot find restart-service's row"
 for _ in $(seq $((target - first - 1))); do keys Down; done
 keys Enter
+expect_prompt "the reason is asked" '^ ?Why restart it:( |$)' || bail "no prompt for the reason"
+keys Up
+expect_prompt "Up brings back the reason given before (a history per variable)" \
+	'^ ?Why restart it: INC-4711 stale connections'
+keys Enter
 expect_pane "Enter starts the run" '^ opsdeck › run · restart-service · production · payments-api' ||
 	bail "no run view"
 expect_prompt "the gate asks" "Run it\? \(y/n\)|Type the environment's name" 20 || bail "no gate question"
@@ -377,13 +400,49 @@ expect_pane "U opens the audit view" '^ opsdeck › audit \([0-9]+ runs on 2 clu
 keys L
 expect_pane "in the log, the run waits for approval" \
 	"$PROD_ID +restart-service +production +payments-api +admin +- +waiting-approval "
-check "approver approves it from the command line" \
-	env KUBECONFIG="$T/kubeconfig-approver" timeout 60 "$OPSDECK" approve "$PROD_ID" --repo "$REPO"
+keys A
+expect_pane "A: the approvals view has the run" "^(▸|>) +$PROD_ID +restart-service +production +payments-api +admin "
+expect_pane "marked as the operator's own" "$PROD_ID .* admin +[0-9]+s +yours"
+keys a
+expect_pane "the operator cannot approve it" "you asked for run $PROD_ID: another person must approve it"
+keys Escape
+expect_pane "Esc: back to the audit view (the log)" "^ opsdeck › audit \([0-9]+ runs in this machine's log"
+
+# ---- 9. the approver, in a console of their own ----------------------------------------------
+
+note "the approver's console"
+mkdir -p "$T/ap/config" "$T/ap/state" "$T/ap/cache"
+ap_env="env -u LC_ALL -u LC_CTYPE -u OPSDECK_REPO LANG=C.UTF-8 TERM=xterm-256color"
+ap_env="$ap_env KUBECONFIG=$T/kubeconfig-approver HOME=$HOME"
+ap_env="$ap_env XDG_CONFIG_HOME=$T/ap/config XDG_STATE_HOME=$T/ap/state XDG_CACHE_HOME=$T/ap/cache"
+tm new-session -d -s ap -x 120 -y $H "$ap_env $OPSDECK --repo $REPO; echo \$? >$T/approver.rc" ||
+	bail "tmux did not start the approver's console"
+PANE=ap
+expect_pane "the approver's console opens" '● finpay-dev as approver +● finpay-prod as approver' 30 ||
+	bail "no approver console"
+keys A
+expect_pane "A: the run waits for the approver" \
+	"^(▸|>) +$PROD_ID +restart-service +production +payments-api +admin +[0-9]+s +a/R" 20 ||
+	bail "the run is not in the approver's approvals view"
+keys Enter
+expect_pane "Enter unfolds its plan: what the approver approves" '^ +reason = INC-4711 stale connections$'
+expect_pane "with its steps" 'rollout-restart deployment/payments-api in payments-prod'
+keys a
+expect_prompt "a asks to type yes" "Approve run $PROD_ID \(restart-service in production\)\? type yes:" ||
+	bail "no approval question"
+text "yes"
+keys Enter
+expect_prompt "the decision is said" "approved run $PROD_ID: it starts on its operator's opsdeck" 20
+expect_pane "and the run leaves the approver's list" '^ opsdeck › approvals \(0 waiting\)' 20
+keys Q
+wait_until 10 test -s "$T/approver.rc" && expect_eq "the approver's console ends with status 0" \
+	"$(cat "$T/approver.rc")" 0
+PANE=rb
 expect_pane "with no key pressed, the log's list follows the run to its end" \
 	"$PROD_ID +restart-service +production +payments-api +admin +approver +succeeded " 120
 expect_pane "still the log's list" "^ opsdeck › audit \([0-9]+ runs in this machine's log; 2 lines could not be read\)"
 
-# ---- 9. Q ---------------------------------------------------------------------------------
+# ---- 10. Q --------------------------------------------------------------------------------
 
 keys Q
 if wait_until 10 test -s "$T/console.rc"; then

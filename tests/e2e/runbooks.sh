@@ -179,7 +179,7 @@ rev_before=$(k get deploy payments-api -n payments-stg --context finpay-dev \
 	-o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}')
 prod_restarted=$(k get deploy payments-api -n payments-prod --context finpay-prod \
 	-o jsonpath='{.spec.template.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}')
-as junior op runbook run restart-service --env staging --service payments-api --yes \
+as junior op runbook run restart-service --env staging --service payments-api --var "reason=INC-4711 stale connections" --yes \
 	>"$T/restart.out" 2>"$T/restart.err"
 expect_eq "restart-service in staging as junior exits 0" $? 0
 out=$(cat "$T/restart.out")
@@ -187,6 +187,7 @@ RID=$(run_id_in "$T/restart.out" succeeded)
 expect_match "the plan names junior as the operator" "$out" "operator +junior \(groups developers"
 expect_match "no approval in staging" "$out" "^  approval +none$"
 expect_match "every step ran" "$out" "\[3/3\] succeeded: "
+expect_match "the plan shows the reason" "$out" "^    reason = INC-4711 stale connections$"
 [ -n "$RID" ] && pass "the run succeeded ($RID)" || { fail "no succeeded line"; sed 's/^/    /' "$T/restart.out" "$T/restart.err" | tail -n 20; }
 check "kubectl rollout status sees the restart through" \
 	k rollout status deploy/payments-api -n payments-stg --context finpay-dev --timeout=30s
@@ -225,7 +226,7 @@ fi
 
 section "restart in production as junior"
 records=$(k get cm -n opsdeck --context finpay-prod -l opsdeck.io/kind=run --no-headers 2>/dev/null | wc -l)
-as junior op runbook run restart-service --env production --service payments-api --yes \
+as junior op runbook run restart-service --env production --service payments-api --var "reason=INC-4711" --yes \
 	>"$T/junior.out" 2>"$T/junior.err"
 expect_eq "restart-service in production as junior exits 1" $? 1
 out=$(cat "$T/junior.out" "$T/junior.err")
@@ -243,7 +244,7 @@ expect_eq "the audit has no production run by junior" \
 # ---- permissions first: a read-only user in staging -----------------------------------
 
 section "restart in staging as viewer"
-as viewer op runbook run restart-service --env staging --service payments-api --yes \
+as viewer op runbook run restart-service --env staging --service payments-api --var "reason=INC-4711" --yes \
 	>"$T/viewer-run.out" 2>"$T/viewer-run.err"
 expect_eq "restart-service in staging as viewer exits 1" $? 1
 out=$(cat "$T/viewer-run.out" "$T/viewer-run.err")
