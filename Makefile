@@ -136,17 +136,19 @@ fuzz: $(FUZZ_BIN)
 check:
 	$(MAKE) BUILD=build/san SAN=1 test
 
-$(BUILD)/bench/logbuf: $(call obj,bench/logbuf.c) $(BUILD)/libopsdeck.a
+# The C benchmarks: one program per bench/NAME.c.
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libopsdeck.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(OPSDECK_LIBS)
 
-bench: all $(BUILD)/bench/logbuf
+bench: all $(BUILD)/bench/logbuf $(BUILD)/bench/auditlog
 	BUILD=$(BUILD) bash bench/kubesim.sh
 	BUILD=$(BUILD) bash bench/client.sh
 	BUILD=$(BUILD) bash bench/model.sh
 	BUILD=$(BUILD) bash bench/runbook.sh
 	BUILD=$(BUILD) bash bench/console.sh
 	$(BUILD)/bench/logbuf
+	$(BUILD)/bench/auditlog
 
 # Build, then open the console on the FinPay demo: a generated config repo
 # and two kubesim clusters, stopped again when the console exits.

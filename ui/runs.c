@@ -15,7 +15,9 @@
  * turn its objects into struct runs_rec copies when they redraw. The
  * local audit log (runbook/audit.h) is folded to one record per run and
  * turned into the same rows by the same code (rec_new), read when a view
- * asks: runs_changes tells it when this console's runs wrote to it.
+ * asks: runs_changes tells it when this console's runs wrote to it. The
+ * fold is kept for the session, so each read parses only the lines
+ * appended since the one before.
  */
 #include "ui/runs.h"
 
@@ -61,6 +63,8 @@ struct runs {
 	uint64_t changes;   /* runs_changes */
 	bool winding;	    /* runs_wind_down is waiting */
 	struct loop_timer *wind_timer;
+	/* the local audit log, folded for the session (runs_local) */
+	struct audit_fold *local;
 };
 
 struct runs *runs_new(struct app *a)
@@ -90,6 +94,7 @@ void runs_free(struct runs *rs)
 			kube_unwatch(rs->watches.items[i]);
 	vec_free(&rs->watches, NULL);
 	vec_free(&rs->asked, NULL);
+	audit_fold_free(rs->local);
 	free(rs);
 }
 
@@ -597,10 +602,15 @@ static const char *local_context(struct runs *rs, const json_t *rec)
 enum status runs_local(struct runs *rs, struct vec *out, size_t *bad,
 		       struct err *e)
 {
-	json_t *recs = NULL;
-	enum status st = audit_log_latest(NULL, &recs, bad, e);
+	/* one fold for the session: each look parses only the lines
+	 * written since the last */
+	if (!rs->local)
+		rs->local = audit_fold_new(NULL);
+	enum status st = audit_fold_update(rs->local, e);
+	*bad = audit_fold_bad(rs->local);
 	if (st != ST_OK)
 		return st;
+	json_t *recs = audit_fold_records(rs->local);
 	size_t i;
 	json_t *rec;
 	json_array_foreach(recs, i, rec)

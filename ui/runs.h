@@ -150,7 +150,10 @@ struct runs_rec *runs_record(struct runs *rs, const struct kube_watch *w,
  * plan, the decision the record carries): the latest line of each run,
  * newest first, state the effective one. *bad counts the lines that
  * could not be read. ST_ERR_NOTFOUND when there is no log yet; another
- * failure (e says why) when it cannot be read. Reads the whole file.
+ * failure (e says why) when it cannot be read. The log's fold is kept
+ * for the session (struct audit_fold): a call reads and parses only the
+ * lines appended since the last one (the whole file the first time, or
+ * when it was replaced or truncated); the rows are made anew each call.
  */
 enum status runs_local(struct runs *rs, struct vec *out, size_t *bad,
 		       struct err *e);

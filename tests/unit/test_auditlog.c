@@ -8,6 +8,13 @@
  * around them still counts; a complete last line without its newline; no
  * log at all; a log that cannot be read; and a round trip through the
  * writer, audit_log_append.
+ *
+ * Then the fold kept between reads (struct audit_fold, what the console
+ * keeps for its session): lines appended after an update are taken
+ * without the old ones being read again; a last line without its
+ * newline waits until it has one; a file truncated, truncated and
+ * written again, replaced or gone starts the fold over; unreadable lines
+ * (one over AUDIT_LINE_MAX across updates too) are counted once each.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -54,6 +62,21 @@ static void write_log(const struct fx *f, const char *text, size_t len)
 	assert_non_null(o);
 	assert_int_equal(fwrite(text, 1, len, o), len);
 	assert_int_equal(fclose(o), 0);
+}
+
+static void append_log(const struct fx *f, const char *text, size_t len)
+{
+	FILE *o = fopen(f->path, "ab");
+	assert_non_null(o);
+	assert_int_equal(fwrite(text, 1, len, o), len);
+	assert_int_equal(fclose(o), 0);
+}
+
+static size_t log_size(const struct fx *f)
+{
+	struct stat st;
+	assert_int_equal(stat(f->path, &st), 0);
+	return (size_t)st.st_size;
 }
 
 static const char *field(const json_t *rec, const char *key)
@@ -263,6 +286,298 @@ static void test_round_trip(void **state)
 	json_decref(recs);
 }
 
+/* A line cut short by a crash does not swallow the next one appended. */
+static void test_append_after_cut_line(void **state)
+{
+	struct fx *f = *state;
+	static const char cut[] = "{\"time\":\"2026-11-12T10:00:00Z\",\"ev";
+	append_log(f, cut, sizeof cut - 1);
+	json_t *rec = json_pack("{s:s, s:s}", "id", "20261112-100000-aaaaaa",
+				"state", "running");
+	struct err e = {0};
+	assert_int_equal(audit_log_append(f->path, "started", rec, &e), ST_OK);
+	json_decref(rec);
+	size_t bad = 0;
+	json_t *recs = latest_ok(f, &bad);
+	assert_int_equal(bad, 1); /* the cut line, alone */
+	assert_int_equal(json_array_size(recs), 1);
+	assert_string_equal(field(json_array_get(recs, 0), "state"), "running");
+	json_decref(recs);
+}
+
+/* ---- the fold kept between reads ----------------------------------------- */
+
+/* Update f and give its records as summary() does, and its bad count. */
+static void fold_now(struct audit_fold *fo, struct buf *sum, size_t *bad)
+{
+	struct err e = {0};
+	assert_int_equal(audit_fold_update(fo, &e), ST_OK);
+	json_t *recs = audit_fold_records(fo);
+	buf_clear(sum);
+	summary(recs, sum);
+	json_decref(recs);
+	*bad = audit_fold_bad(fo);
+}
+
+#define A_ID "20261112-100000-aaaaaa"
+#define B_ID "20261112-110000-bbbbbb"
+#define C_ID "20261112-120000-cccccc"
+
+/* An update reads only what was appended: the first line, broken in
+ * place after it was taken (same length, so the offset still holds),
+ * is not read again — its run keeps the record it had. */
+static void test_fold_takes_only_appended_lines(void **state)
+{
+	struct fx *f = *state;
+	static const char log[] =
+	    LINE("started", A_ID, "running") LINE("started", B_ID, "running");
+	write_log(f, log, strlen(log));
+	struct audit_fold *fo = audit_fold_new(f->path);
+	struct buf b = BUF_INIT;
+	size_t bad = 99;
+	fold_now(fo, &b, &bad);
+	assert_string_equal(buf_str(&b), B_ID "=running " A_ID "=running");
+	assert_int_equal(bad, 0);
+	assert_int_equal(audit_fold_offset(fo), strlen(log));
+
+	/* nothing new: the same */
+	fold_now(fo, &b, &bad);
+	assert_string_equal(buf_str(&b), B_ID "=running " A_ID "=running");
+	assert_int_equal(audit_fold_offset(fo), strlen(log));
+
+	FILE *o = fopen(f->path, "r+b");
+	assert_non_null(o);
+	assert_int_equal(fputc('#', o), '#'); /* the first line's '{' */
+	assert_int_equal(fclose(o), 0);
+	static const char more[] = LINE("finished", B_ID, "succeeded")
+	    LINE("started", C_ID, "running");
+	append_log(f, more, strlen(more));
+	fold_now(fo, &b, &bad);
+	assert_string_equal(buf_str(&b), C_ID "=running " B_ID
+					      "=succeeded " A_ID "=running");
+	assert_int_equal(bad, 0);
+	assert_int_equal(audit_fold_offset(fo), log_size(f));
+
+	/* a reader from the start sees the broken line */
+	size_t all_bad = 0;
+	json_t *recs = latest_ok(f, &all_bad);
+	assert_int_equal(all_bad, 1);
+	assert_int_equal(json_array_size(recs), 2);
+	json_decref(recs);
+	buf_free(&b);
+	audit_fold_free(fo);
+}
+
+/* A line still being written is not taken until its newline comes, and
+ * is not counted as unreadable meanwhile, even when it would parse. */
+static void test_fold_partial_line_waits(void **state)
+{
+	struct fx *f = *state;
+	static const char first[] = LINE("started", A_ID, "running");
+	static const char second[] = LINE("finished", A_ID, "failed");
+	size_t half = strlen(second) / 2;
+	write_log(f, first, strlen(first));
+	append_log(f, second, half);
+	struct audit_fold *fo = audit_fold_new(f->path);
+	struct buf b = BUF_INIT;
+	size_t bad = 99;
+	fold_now(fo, &b, &bad);
+	assert_string_equal(buf_str(&b), A_ID "=running");
+	assert_int_equal(bad, 0);
+	assert_int_equal(audit_fold_offset(fo), strlen(first));
+
+	/* the rest but the newline: whole JSON, still not a whole line */
+	append_log(f, second + half, strlen(second) - half - 1);
+	fold_now(fo, &b, &bad);
+	assert_string_equal(buf_str(&b), A_ID "=running");
+	assert_int_equal(bad, 0);
+	assert_int_equal(audit_fold_offset(fo), strlen(first));
+
+	append_log(f, "\n", 1);
+	fold_now(fo, &b, &bad);
+	assert_string_equal(buf_str(&b), A_ID "=failed");
+	assert_int_equal(bad, 0);
+	assert_int_equal(audit_fold_offset(fo), log_size(f));
+	buf_free(&b);
+	audit_fold_free(fo);
+}
+
+/* Truncated (shorter than what was taken), or truncated and written
+ * again past it (the same inode, longer): the fold starts over. */
+static void test_fold_truncated_starts_over(void **state)
+{
+	struct fx *f = *state;
+	static const char log[] =
+	    LINE("started", A_ID, "running") "garbage\n" LINE("finished", A_ID,
+							      "succeeded");
+	write_log(f, log, strlen(log));
+	struct stat before;
+	assert_int_equal(stat(f->path, &before), 0);
+	struct audit_fold *fo = audit_fold_new(f->path);
+	struct buf b = BUF_INIT;
+	size_t bad = 0;
+	fold_now(fo, &b, &bad);
+	assert_string_equal(buf_str(&b), A_ID "=succeeded");
+	assert_int_equal(bad, 1);
+
+	/* shorter */
+	static const char shorter[] = LINE("started", B_ID, "running");
+	write_log(f, shorter, strlen(shorter));
+	struct stat after;
+	assert_int_equal(stat(f->path, &after), 0);
+	assert_true(after.st_ino == before.st_ino); /* the same file */
+	fold_now(fo, &b, &bad);
+	assert_string_equal(buf_str(&b), B_ID "=running");
+	assert_int_equal(bad, 0);
+	assert_int_equal(audit_fold_offset(fo), strlen(shorter));
+
+	/* written again longer: no newline where the last taken line
+	 * ended */
+	static const char longer[] =
+	    "{\"event\":\"started\",\"record\":{\"id\":\"" C_ID "\","
+	    "\"state\":\"running\",\"message\":\"a message long enough to "
+	    "reach past the end of the line it replaces, and more\"}}\n";
+	assert_true(strlen(longer) > strlen(shorter));
+	assert_true(longer[strlen(shorter) - 1] != '\n');
+	write_log(f, longer, strlen(longer));
+	fold_now(fo, &b, &bad);
+	assert_string_equal(buf_str(&b), C_ID "=running");
+	assert_int_equal(bad, 0);
+	assert_int_equal(audit_fold_offset(fo), strlen(longer));
+	buf_free(&b);
+	audit_fold_free(fo);
+}
+
+/* Another file renamed over the log — the same lines and more, the first
+ * one broken: the fold reads it from the start (it would not see the
+ * broken line if it went on from its offset). */
+static void test_fold_replaced_starts_over(void **state)
+{
+	struct fx *f = *state;
+	static const char log[] =
+	    LINE("started", A_ID, "running") LINE("started", B_ID, "running");
+	write_log(f, log, strlen(log));
+	struct audit_fold *fo = audit_fold_new(f->path);
+	struct buf b = BUF_INIT;
+	size_t bad = 0;
+	fold_now(fo, &b, &bad);
+	assert_string_equal(buf_str(&b), B_ID "=running " A_ID "=running");
+
+	char tmp[700];
+	snprintf(tmp, sizeof tmp, "%s.new", f->path);
+	FILE *o = fopen(tmp, "wb");
+	assert_non_null(o);
+	assert_int_equal(fputc('#', o), '#');
+	assert_int_equal(fwrite(log + 1, 1, strlen(log) - 1, o),
+			 strlen(log) - 1);
+	static const char more[] = LINE("started", C_ID, "running");
+	assert_int_equal(fwrite(more, 1, strlen(more), o), strlen(more));
+	assert_int_equal(fclose(o), 0);
+	assert_int_equal(rename(tmp, f->path), 0);
+
+	fold_now(fo, &b, &bad);
+	assert_string_equal(buf_str(&b), C_ID "=running " B_ID "=running");
+	assert_int_equal(bad, 1);
+	assert_int_equal(audit_fold_offset(fo), log_size(f));
+	buf_free(&b);
+	audit_fold_free(fo);
+}
+
+/* The log gone: the fold is empty and says NOTFOUND; a new log is read
+ * from its start. */
+static void test_fold_vanished(void **state)
+{
+	struct fx *f = *state;
+	static const char log[] = "garbage\n" LINE("started", A_ID, "running");
+	write_log(f, log, strlen(log));
+	struct audit_fold *fo = audit_fold_new(f->path);
+	struct buf b = BUF_INIT;
+	size_t bad = 0;
+	fold_now(fo, &b, &bad);
+	assert_string_equal(buf_str(&b), A_ID "=running");
+	assert_int_equal(bad, 1);
+
+	assert_int_equal(unlink(f->path), 0);
+	struct err e = {0};
+	assert_int_equal(audit_fold_update(fo, &e), ST_ERR_NOTFOUND);
+	assert_non_null(strstr(e.msg, "audit.jsonl"));
+	json_t *recs = audit_fold_records(fo);
+	assert_int_equal(json_array_size(recs), 0);
+	json_decref(recs);
+	assert_int_equal(audit_fold_bad(fo), 0);
+	assert_int_equal(audit_fold_offset(fo), 0);
+
+	static const char again[] = LINE("started", B_ID, "running");
+	write_log(f, again, strlen(again));
+	fold_now(fo, &b, &bad);
+	assert_string_equal(buf_str(&b), B_ID "=running");
+	assert_int_equal(bad, 0);
+	buf_free(&b);
+	audit_fold_free(fo);
+}
+
+/* Unreadable lines add up across updates, each counted once: those
+ * taken are not counted again, a half-written one not before its
+ * newline, one over AUDIT_LINE_MAX once when its newline comes however
+ * many updates it spans (and what was read of it is not read again). */
+static void test_fold_bad_counted_once(void **state)
+{
+	struct fx *f = *state;
+	static const char log[] = "garbage\n" LINE("started", A_ID, "running");
+	write_log(f, log, strlen(log));
+	struct audit_fold *fo = audit_fold_new(f->path);
+	struct buf b = BUF_INIT;
+	size_t bad = 0;
+	fold_now(fo, &b, &bad);
+	assert_int_equal(bad, 1);
+	fold_now(fo, &b, &bad);
+	assert_int_equal(bad, 1);
+
+	/* one more bad line, and the start of one */
+	static const char more[] = "[1, 2]\n{\"event\":\"fin";
+	append_log(f, more, strlen(more));
+	fold_now(fo, &b, &bad);
+	assert_int_equal(bad, 2);
+	fold_now(fo, &b, &bad);
+	assert_int_equal(bad, 2);
+	/* ...which ends unreadable, with a blank line after it */
+	append_log(f, "ished\"}\n\n", 9);
+	fold_now(fo, &b, &bad);
+	assert_int_equal(bad, 4);
+	assert_string_equal(buf_str(&b), A_ID "=running");
+
+	/* a line over the limit, written over two updates */
+	struct buf big = BUF_INIT;
+	buf_reserve(&big, AUDIT_LINE_MAX + 64);
+	memset(big.data, 'x', AUDIT_LINE_MAX + 1);
+	big.len = AUDIT_LINE_MAX + 1;
+	append_log(f, big.data, big.len);
+	fold_now(fo, &b, &bad);
+	assert_int_equal(bad, 4);
+	/* what was read of it is behind the offset: not read again */
+	assert_int_equal(audit_fold_offset(fo), log_size(f));
+	append_log(f, big.data, 1000);
+	fold_now(fo, &b, &bad);
+	assert_int_equal(bad, 4);
+	static const char end[] = "xx\n" LINE("finished", A_ID, "aborted");
+	append_log(f, end, strlen(end));
+	fold_now(fo, &b, &bad);
+	assert_int_equal(bad, 5);
+	assert_string_equal(buf_str(&b), A_ID "=aborted");
+	fold_now(fo, &b, &bad);
+	assert_int_equal(bad, 5);
+	assert_int_equal(audit_fold_offset(fo), log_size(f));
+
+	/* a reader from the start counts the same */
+	size_t all_bad = 0;
+	json_t *recs = latest_ok(f, &all_bad);
+	assert_int_equal(all_bad, 5);
+	json_decref(recs);
+	buf_free(&big);
+	buf_free(&b);
+	audit_fold_free(fo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +592,19 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unreadable_log, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_append_after_cut_line, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fold_takes_only_appended_lines,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fold_partial_line_waits, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fold_truncated_starts_over,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fold_replaced_starts_over,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fold_vanished, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fold_bad_counted_once, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1574,10 +1574,11 @@ static void test_finpay_all(void **state)
 	static const struct {
 		const char *file, *env, *cell, *var, *first;
 	} rows[] = {
-	    {"restart-service", "staging", "payments-api/staging", NULL,
+	    {"restart-service", "staging", "payments-api/staging",
+	     "reason=INC-4711 stale connections",
 	     "rollout-restart deployment/payments-api in payments-stg"},
 	    {"restart-service", "production",
-	     "merchant-portal/production/euroshop", NULL,
+	     "merchant-portal/production/euroshop", "reason=INC-4712",
 	     "rollout-restart deployment/merchant-portal-euroshop in "
 	     "merchant-euroshop-prod"},
 	    {"health-check", "production", NULL, NULL,
