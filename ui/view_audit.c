@@ -401,7 +401,6 @@ static void audit_text(struct view *v, size_t i, struct buf *out)
 	when(r->started_at, false, out);
 }
 
-static void push_local_run(struct app *a, const struct view_target *t);
 
 static unsigned audit_request(struct view *v, enum action a)
 {
@@ -429,12 +428,7 @@ static unsigned audit_request(struct view *v, enum action a)
 		struct model *m = app_model(v->app);
 		t.env = m ? model_env(m, r->env) : NULL;
 	}
-	if (rr)
-		app_push(v->app, &view_run, &t);
-	else if (r->local)
-		push_local_run(v->app, &t);
-	else
-		app_push(v->app, &view_audit_run, &t);
+	app_push(v->app, rr ? &view_run : &view_audit_run, &t);
 	return VIEW_HANDLED;
 }
 
@@ -810,9 +804,12 @@ static void detail_rebuild(struct view *v)
 		view_refilter(v);
 }
 
+/* A run on a cluster (t.cluster), followed through the watches; or,
+ * without a cluster, a local row's record, read once from this machine's
+ * log when it opens (the log has no events to tell). */
 static bool detail_open(struct view *v)
 {
-	if (!v->t.run_id || !v->t.cluster) {
+	if (!v->t.run_id) {
 		app_message(v->app, ROLE_MESSAGE,
 			    "run detail: open a run from the audit view");
 		return false;
@@ -820,7 +817,11 @@ static bool detail_open(struct view *v)
 	struct detail_view *p = xcalloc(1, sizeof *p);
 	v->p = p;
 	p->cluster = v->t.cluster;
-	join_all(v, &p->watches, &detail_ops, &p->stale);
+	p->local = !p->cluster;
+	if (p->local)
+		p->stale = true;
+	else
+		join_all(v, &p->watches, &detail_ops, &p->stale);
 	return true;
 }
 
@@ -883,38 +884,3 @@ const struct view_ops view_audit_run = {
     .changed = view_changed_live_only,
     .pager = true,
 };
-
-/* A local row's record: the same pager, read once from this machine's
- * log when it opens (no watch: the log has no events to tell). */
-static bool local_detail_open(struct view *v)
-{
-	if (!v->t.run_id) {
-		app_message(v->app, ROLE_MESSAGE,
-			    "run detail: open a run from the audit view");
-		return false;
-	}
-	struct detail_view *p = xcalloc(1, sizeof *p);
-	v->p = p;
-	p->local = true;
-	p->stale = true;
-	return true;
-}
-
-static const struct view_ops view_audit_local_run = {
-    .name = "run-detail",
-    .keys = KEYCTX_AUDIT,
-    .open = local_detail_open,
-    .close = detail_close,
-    .title = detail_title,
-    .lines = detail_lines,
-    .line = detail_line,
-    .text = detail_text,
-    .focus = detail_focus,
-    .changed = view_changed_live_only,
-    .pager = true,
-};
-
-static void push_local_run(struct app *a, const struct view_target *t)
-{
-	app_push(a, &view_audit_local_run, t);
-}

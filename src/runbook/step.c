@@ -343,20 +343,31 @@ static void restart_patched(struct kube_client *c,
 	leave(s);
 }
 
+/* The deployment a GET answered, decoded; NULL (and the step finished)
+ * when it cannot be read. */
+static struct kube_obj *deploy_read(struct step_exec *s,
+				    const struct kube_response *r)
+{
+	struct err e;
+	struct kube_obj *o = NULL;
+	if (r->code != ST_OK)
+		finishf(s, false, "cannot read deployment %s: %s", name_of(s),
+			why(r));
+	else if (!(o = kobj_decode(KUBE_DEPLOYMENT, r->json, &e)))
+		finishf(s, false, "cannot read deployment %s: %s", name_of(s),
+			e.msg);
+	return o;
+}
+
 static void restart_got(struct kube_client *c, const struct kube_response *r,
 			void *arg)
 {
 	struct step_exec *s = arg;
 	s->req = NULL;
 	enter(s);
-	struct err e;
-	struct kube_obj *o = NULL;
-	if (r->code != ST_OK) {
-		finishf(s, false, "cannot read deployment %s: %s", name_of(s),
-			why(r));
-	} else if (!(o = kobj_decode(KUBE_DEPLOYMENT, r->json, &e))) {
-		finishf(s, false, "cannot read deployment %s: %s", name_of(s),
-			e.msg);
+	struct kube_obj *o = deploy_read(s, r);
+	if (!o) {
+		/* said */
 	} else if (o->u.deploy.paused) {
 		/* kubectl refuses too: a paused deployment would not roll */
 		finishf(s, false, "deployment %s is paused; resume it first",
@@ -419,15 +430,8 @@ static void scale_got(struct kube_client *c, const struct kube_response *r,
 	struct step_exec *s = arg;
 	s->req = NULL;
 	enter(s);
-	struct err e;
-	struct kube_obj *o = NULL;
-	if (r->code != ST_OK) {
-		finishf(s, false, "cannot read deployment %s: %s", name_of(s),
-			why(r));
-	} else if (!(o = kobj_decode(KUBE_DEPLOYMENT, r->json, &e))) {
-		finishf(s, false, "cannot read deployment %s: %s", name_of(s),
-			e.msg);
-	} else {
+	struct kube_obj *o = deploy_read(s, r);
+	if (o) {
 		s->from_replicas = o->u.deploy.replicas;
 		struct buf path = BUF_INIT;
 		deploy_path(&path, ns_of(s), name_of(s));
